@@ -1,0 +1,38 @@
+/**
+ * The xdpts command line: commander wiring. Each command lives in src/cli/commands/<name>.ts
+ * and exports `register(program)`; this file only composes them and maps errors to exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT_USAGE, reportError } from './output';
+import { commands } from './commands/index';
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('xdpts')
+    .description('Write, build, verify, run and attach eBPF/XDP programs with no root and no Linux kernel')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  let exitCode = 0;
+  const setExit = (c: number): void => {
+    exitCode = c;
+  };
+  for (const register of commands) register(program, setExit);
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (json) process.stdout.write(JSON.stringify({ error: e.message.replace(/^error: /, '') }) + '\n');
+      return EXIT_USAGE;
+    }
+    return reportError(e, json);
+  }
+  return exitCode;
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,94 @@
+/**
+ * How every command talks to the user: text (chalk, honouring NO_COLOR) or `--json`, and
+ * the exit codes: 0 success, 1 the operation was refused or failed, 2 bad usage or bad input.
+ */
+import { Chalk } from 'chalk';
+import { AsmError, BtfError, ElfError, ObjectError, UsageError, XdptsError } from '../util/errors';
+
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_USAGE = 2;
+
+/** Colours for text output; off when NO_COLOR is set or stdout is not a terminal. */
+export const color = new Chalk({ level: process.env['NO_COLOR'] !== undefined || !process.stdout.isTTY ? 0 : 1 });
+
+/** Options every command accepts. */
+export interface CommonOptions {
+  json?: boolean;
+}
+
+/** Writes a line (or lines) to stdout. */
+export function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') || text === '' ? text : text + '\n');
+}
+
+/** Writes a line to stderr. */
+export function err(text: string): void {
+  process.stderr.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** Prints a value as JSON on stdout (one document, pretty when a terminal reads it). */
+export function outJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, jsonReplacer, process.stdout.isTTY ? 2 : undefined) + '\n');
+}
+
+function jsonReplacer(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Map) return Object.fromEntries(v);
+  return v;
+}
+
+/** An error that already carries its exit code and message (e.g. a refused operation). */
+export class CliFailure extends XdptsError {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAIL,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message, 'cli');
+    this.name = 'CliFailure';
+  }
+}
+
+/** The exit code an error maps to: bad input is 2, everything else that failed is 1. */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof CliFailure) return e.exitCode;
+  if (e instanceof UsageError || e instanceof AsmError || e instanceof ElfError || e instanceof BtfError) return EXIT_USAGE;
+  if (e instanceof ObjectError) return EXIT_USAGE;
+  if (e instanceof XdptsError) return EXIT_FAIL;
+  return EXIT_FAIL;
+}
+
+/** Reports an error in the form asked for and returns the exit code. Never prints a stack for XdptsErrors. */
+export function reportError(e: unknown, json: boolean): number {
+  const code = exitCodeOf(e);
+  if (json) {
+    const body: Record<string, unknown> = { error: e instanceof Error ? e.message : String(e) };
+    if (e instanceof XdptsError) body['code'] = e.code;
+    if (e instanceof CliFailure && e.details) Object.assign(body, e.details);
+    outJson(body);
+  } else if (e instanceof XdptsError) {
+    err(e instanceof AsmError ? e.message : `xdpts: ${e.message}`);
+  } else {
+    // A bug in xdpts, not a user error: say so, with the stack for the report.
+    err(`xdpts: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
+  return code;
+}
+
+/**
+ * Runs a command body: its return value (or 0) becomes the exit code; a thrown error is reported
+ * in text or JSON and mapped to its exit code. Every command action goes through this.
+ */
+export async function runCommand(
+  json: boolean | undefined,
+  setExit: (code: number) => void,
+  body: () => number | void | Promise<number | void>,
+): Promise<void> {
+  try {
+    const code = await body();
+    setExit(code ?? EXIT_OK);
+  } catch (e) {
+    setExit(reportError(e, json === true));
+  }
+}

@@ -1,0 +1,4 @@
+/** Public surface of src/util. */
+export * from './errors';
+export * from './bytes';
+export * from './hex';
