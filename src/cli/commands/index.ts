@@ -2,8 +2,14 @@
 import type { Command } from 'commander';
 import { register as build } from './build';
 import { register as disasm } from './disasm';
+import { register as ip } from './ip';
+import { register as ping } from './ping';
+import { register as inject } from './inject';
+import { register as capture } from './capture';
+import { register as reset } from './reset';
+import { register as gen } from './gen';
 
 /** A command module registers itself on the program; `setExit` records the exit code. */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [build, disasm];
+export const commands: RegisterCommand[] = [build, disasm, ip, ping, inject, capture, reset, gen];
