@@ -23,7 +23,10 @@ const ALLOWED: Record<string, string[]> = {
   net: ['util', 'kernel'],
   pcap: ['util'],
   gen: ['util', 'btf', 'object'],
-  'index.ts': ['object', 'kernel', 'net', 'state', 'pcap', 'util', 'isa', 'btf', 'elf', 'asm', 'verifier', 'vm', 'gen'],
+  'index.ts': ['object', 'kernel', 'net', 'state', 'pcap', 'util', 'isa', 'btf', 'elf', 'asm', 'verifier', 'vm', 'gen', 'api'],
+  // src/api holds the implementation behind the src/index.ts facade (one file would be too
+  // large); it has the facade's rights and nothing but src/index.ts imports it.
+  api: ['object', 'kernel', 'net', 'state', 'pcap', 'util', 'isa', 'btf', 'elf', 'asm', 'verifier', 'vm', 'gen'],
   cli: ['*'],
 };
 
