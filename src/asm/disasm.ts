@@ -13,7 +13,8 @@
  *  - runs of 8+ zero bytes are elided as `\t\t...` (in multiples of 4 bytes, stopping at the
  *    next relocation when relocations are shown);
  *  - with `relocs`, each relocation follows its instruction as
- *    `\t\t%016x:  R_BPF_64_64\tsymbol`.
+ *    `\t\t%016x:  R_BPF_64_64\tsymbol`, preceded by the instruction's CO-RE relocation from
+ *    `.BTF.ext`, if any (see core-relo.ts).
  */
 import {
   EM_BPF,
@@ -34,6 +35,7 @@ import {
 } from '../object';
 import { ObjectError } from '../util';
 import { decodeAt, insn, OP_LDDW, type Instruction } from '../isa';
+import { coreRelocLines } from './core-relo';
 import { branchDisplacement, formatOrUndefined, UNKNOWN_TEXT } from './printer';
 
 /** Options of {@link disassemble}. */
@@ -188,7 +190,7 @@ function dumpData(out: string[], bytes: Uint8Array, start: number, end: number):
   }
 }
 
-function disassembleSection(out: string[], elf: ElfFile, sec: ElfSection, relocs: boolean): void {
+function disassembleSection(out: string[], elf: ElfFile, sec: ElfSection, relocs: boolean, core: ReadonlyMap<number, string> | undefined): void {
   out.push(`\nDisassembly of section ${sec.name}:\n`);
   const bytes = sec.data;
   const size = sec.size;
@@ -240,6 +242,9 @@ function disassembleSection(out: string[], elf: ElfFile, sec: ElfSection, relocs
         line += UNKNOWN_TEXT;
       }
       out.push(line + '\n');
+      // printBTFRelocation runs before the ELF relocations, for every decoded address.
+      const co = core?.get(index);
+      if (co !== undefined) out.push(`\t\t${hex16(index)}:  CO-RE ${co}\n`);
       while (relCur < rels.length && rels[relCur]!.offset < index + d.size) {
         const r = rels[relCur]!;
         out.push(`\t\t${hex16(r.offset)}:  ${RELOC_NAMES[r.type] ?? 'Unknown'}\t${r.value}\n`);
@@ -258,9 +263,11 @@ export function disassemble(elf: ElfFile, opts: DisassembleOptions): string {
   if (elf.machine !== EM_BPF) throw new ObjectError(`${opts.file}: not a BPF object (e_machine ${elf.machine})`);
   const out: string[] = [`\n${opts.file}:\tfile format elf64-bpf\n`];
   const sections = [...elf.sections].sort((a, b) => a.index - b.index);
+  // llvm-objdump reads .BTF/.BTF.ext for CO-RE lines only with --reloc.
+  const core = opts.relocs === true ? coreRelocLines(elf) : undefined;
   for (const sec of sections) {
     if ((sec.flags & SHF_EXECINSTR) === 0 || sec.type === SHT_NOBITS || sec.size === 0) continue;
-    disassembleSection(out, elf, sec, opts.relocs === true);
+    disassembleSection(out, elf, sec, opts.relocs === true, core?.get(sec.index));
   }
   return out.join('');
 }

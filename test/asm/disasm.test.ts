@@ -34,6 +34,20 @@ describe('disassemble', () => {
     expect(text.startsWith('\ncounter.o:\tfile format elf64-bpf\n\nDisassembly of section xdp:\n\n0000000000000000 <count_packets>:\n')).toBe(true);
     expect(text).toContain('\t18 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00\tr1 = 0x0 ll\n\t\t0000000000000020:  R_BPF_64_64\tpkt_count\n');
   });
+  it('prints CO-RE relocations from .BTF.ext only with -r and only when .BTF exists', () => {
+    const load = (f: string) => readElf(new Uint8Array(readFileSync(join(ROOT, 'fixtures/disasm', f))));
+    const kinds = disassemble(load('core_kinds.c.o'), { file: 'k.o', relocs: true });
+    for (const k of ['byte_off', 'byte_sz', 'field_exists', 'signed', 'lshift_u64', 'rshift_u64', 'local_type_id', 'target_type_id', 'type_exists', 'type_size', 'type_matches', 'enumval_exists', 'enumval_value']) {
+      expect(kinds).toContain(`CO-RE <${k}>`);
+    }
+    expect(kinds).toContain('\t\t0000000000000018:  CO-RE <field_exists> [2] struct outer::arr[1].<anon 1>.b[3] (0:1:1:1:1:3)\n');
+    expect(disassemble(load('core_kinds.c.o'), { file: 'k.o' })).not.toContain('CO-RE');
+    expect(disassemble(load('core_nobtf.o'), { file: 'n.o', relocs: true })).not.toContain('CO-RE');
+    // CO-RE first, then the ELF relocation of the same instruction.
+    expect(disassemble(load('core_edges.o'), { file: 'e.o', relocs: true })).toContain(
+      '\t\t0000000000000000:  CO-RE <byte_off> [4] struct s::m[0] (0:1:0)\n\t\t0000000000000000:  R_BPF_64_64\text\n',
+    );
+  });
   it('rejects a non-BPF object', () => {
     const elf = readElf(new Uint8Array(readFileSync(join(ROOT, 'fixtures/c/counter.o'))));
     expect(() => disassemble({ ...elf, machine: 62 }, { file: 'x.o' })).toThrow(/not a BPF object/);
