@@ -1,0 +1,86 @@
+/**
+ * `xdpts verify prog.o [-s SEC] [-n NAME] [--log-level 0|1|2] [--json]` — the kernel verifier's
+ * verdict on a program, with the kernel's wording and log. Exit 0 accepted, 1 rejected.
+ */
+import type { Command } from 'commander';
+import { loadObject, type ProgramSpec } from '../../object';
+import { UsageError } from '../../util/errors';
+import { verifyProgram } from '../../verifier';
+import { EXIT_FAIL, EXIT_OK, err, out, outJson, runCommand, type CommonOptions } from '../output';
+import { readInput } from './build';
+import type { RegisterCommand } from './index';
+
+interface VerifyCliOptions extends CommonOptions {
+  section?: string;
+  progName?: string;
+  logLevel?: string;
+  unprivileged?: boolean;
+}
+
+/**
+ * Picks the program as xdp-loader does: `-s SECTION` or `-n NAME` (not both), else the first
+ * program in the file (section order, then offset).
+ */
+export function selectProgram(programs: readonly ProgramSpec[], file: string, section?: string, name?: string): ProgramSpec {
+  if (section !== undefined && name !== undefined) throw new UsageError('Only one of --section or --prog-name can be set');
+  if (programs.length === 0) throw new UsageError(`${file}: no programs in the object`);
+  if (section !== undefined) {
+    const p = programs.find((x) => x.section === section);
+    if (!p) throw new UsageError(`${file}: no program in section '${section}' (sections: ${[...new Set(programs.map((x) => x.section))].join(', ')})`);
+    return p;
+  }
+  if (name !== undefined) {
+    const p = programs.find((x) => x.name === name);
+    if (!p) throw new UsageError(`${file}: no program named '${name}' (programs: ${programs.map((x) => x.name).join(', ')})`);
+    return p;
+  }
+  return programs[0]!;
+}
+
+function parseLogLevel(v: string | undefined): 0 | 1 | 2 {
+  if (v === undefined) return 0;
+  if (v === '0' || v === '1' || v === '2') return Number(v) as 0 | 1 | 2;
+  throw new UsageError(`invalid --log-level '${v}' (expected 0, 1 or 2)`);
+}
+
+export const register: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('verify')
+    .description("run the verifier on a program, as the kernel's BPF_PROG_LOAD would")
+    .argument('<file>', 'ELF object')
+    .option('-s, --section <section>', 'the program section')
+    .option('-n, --prog-name <name>', 'the program (function) name')
+    .option('--log-level <n>', '0: verdict only, 1: the path to the error, 2: every instruction', '0')
+    .option('--unprivileged', 'verify with the rules for an unprivileged loader')
+    .option('--json', 'print {"accepted","error","insn","log"} as JSON')
+    .action((file: string, opts: VerifyCliOptions) =>
+      runCommand(opts.json, setExit, () => {
+        const level = parseLogLevel(opts.logLevel);
+        const spec = loadObject(new Uint8Array(readInput(file)), file);
+        const prog = selectProgram(spec.programs, file, opts.section, opts.progName);
+        const r = verifyProgram(prog, spec.maps, { logLevel: level, privileged: opts.unprivileged !== true });
+        const line = r.insn !== undefined ? prog.lineInfo.get(r.insn) : undefined;
+        if (opts.json) {
+          outJson({
+            program: prog.name,
+            section: prog.section,
+            accepted: r.accepted,
+            ...(r.error !== undefined ? { error: r.error } : {}),
+            ...(r.insn !== undefined ? { insn: r.insn } : {}),
+            ...(line ? { source: { file: line.fileName, line: line.lineNum, col: line.lineCol, text: line.line } } : {}),
+            log: r.log,
+            stats: r.stats,
+          });
+          return r.accepted ? EXIT_OK : EXIT_FAIL;
+        }
+        if (level > 0 && r.log) out(r.log.trimEnd());
+        if (r.accepted) {
+          out(`${file}: ${prog.name} (section ${prog.section}): accepted, processed ${r.stats.processed} insns`);
+          return EXIT_OK;
+        }
+        const where = line ? ` (${line.fileName}:${line.lineNum}: ${line.line.trim()})` : '';
+        err(`${file}: ${prog.name} (section ${prog.section}): rejected at insn ${r.insn ?? '?'}${where}: ${r.error}`);
+        return EXIT_FAIL;
+      }),
+    );
+};
