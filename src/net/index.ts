@@ -1,0 +1,12 @@
+/** Public surface of src/net: the emulated network (namespaces, veths, the IPv4 stack, ping, iproute2 views). */
+export * from './addr';
+export * from './packet';
+export * from './types';
+export { NetError } from './errors';
+export * from './model';
+export * from './routes';
+export { upstreamReply } from './upstream';
+export * from './neigh';
+export { Network, type FrameEvent, type VerdictEvent, type PingDelivery, type NetworkOptions, type OutputResult } from './engine';
+export { runPing, type PingOptions, type PingResult, type PingReply } from './ping';
+export * from './format';

@@ -1,0 +1,2 @@
+/** Public surface of src/pcap: classic pcap read and write. */
+export * from './pcap';
