@@ -34,5 +34,12 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
+// `xdpts ... | head` closes our stdout early: stop quietly, as coreutils do, instead of
+// crashing with an unhandled EPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
