@@ -1,0 +1,90 @@
+/**
+ * The map helpers (kernel/bpf/helpers.c): bpf_map_lookup_elem / update / delete, push / pop /
+ * peek, and bpf_for_each_map_elem (kernel/bpf/bpf_iter.c with each map's
+ * map_for_each_callback). They call the map's kernel-side operations, which return the kernel's
+ * -errno values; lookups hand the program a pointer into the map's own value buffer.
+ */
+import type { HelperCall } from '../../vm';
+import { BPF_MAP_TYPE } from '../../object';
+import { EINVAL, ENOTSUPP } from '../errno';
+import { BPF_F_RDONLY_PROG } from '../maps/flags';
+import { flagsArg, mapArg, memArg, ptrArg, MAP_PTR_TAG, type HelperContext } from './context';
+
+/** bpf_map_lookup_elem(map, key): a pointer to the value, or NULL. */
+export function mapLookupElem(k: HelperContext) {
+  return (c: HelperCall): void => {
+    const map = mapArg(k, c, 1);
+    const v = map.lookupElem(memArg(c, 2, map.keySize), k.cpu);
+    if (v === null) return c.ret(0);
+    c.retPtr(0, c.mem.expose(v, (map.flags & BPF_F_RDONLY_PROG) === 0));
+  };
+}
+
+/** bpf_map_update_elem(map, key, value, flags): 0 or -errno. */
+export function mapUpdateElem(k: HelperContext) {
+  return (c: HelperCall): void => {
+    const map = mapArg(k, c, 1);
+    const key = memArg(c, 2, map.keySize);
+    const value = memArg(c, 3, map.valueSize);
+    c.ret(map.updateElem(key, value, flagsArg(c, 4), k.cpu));
+  };
+}
+
+/** bpf_map_delete_elem(map, key): 0 or -errno. */
+export function mapDeleteElem(k: HelperContext) {
+  return (c: HelperCall): void => {
+    const map = mapArg(k, c, 1);
+    c.ret(map.deleteElem(memArg(c, 2, map.keySize)));
+  };
+}
+
+/** bpf_map_push_elem(map, value, flags): 0 or -errno. */
+export function mapPushElem(k: HelperContext) {
+  return (c: HelperCall): void => {
+    const map = mapArg(k, c, 1);
+    c.ret(map.pushElem(memArg(c, 2, map.valueSize), flagsArg(c, 3)));
+  };
+}
+
+/** bpf_map_pop_elem / bpf_map_peek_elem(map, value): copies the value out; 0 or -errno. */
+export function mapPopPeekElem(k: HelperContext, pop: boolean) {
+  return (c: HelperCall): void => {
+    const map = mapArg(k, c, 1);
+    const r = pop ? map.popElem() : map.peekElem();
+    if (typeof r === 'number') return c.ret(r);
+    const [lo, hi] = ptrArg(c, 2);
+    c.mem.write(lo, hi, r);
+    c.ret(0);
+  };
+}
+
+/** Map types with a `map_for_each_callback` among the emulated ones. */
+const FOR_EACH_TYPES: ReadonlySet<number> = new Set([
+  BPF_MAP_TYPE.ARRAY, BPF_MAP_TYPE.PERCPU_ARRAY, BPF_MAP_TYPE.HASH, BPF_MAP_TYPE.PERCPU_HASH,
+  BPF_MAP_TYPE.LRU_HASH, BPF_MAP_TYPE.LRU_PERCPU_HASH,
+]);
+
+/**
+ * bpf_for_each_map_elem(map, callback, ctx, flags): calls `callback(map, &key, &value, ctx)`
+ * for each element until it returns non-zero; returns the number of elements visited
+ * (including the one that stopped the walk). Flags must be 0.
+ */
+export function forEachMapElem(k: HelperContext) {
+  return (c: HelperCall): void => {
+    const map = mapArg(k, c, 1);
+    const slot = c.funcArg(2);
+    const [ctxLo, ctxHi] = ptrArg(c, 3);
+    if (flagsArg(c, 4) !== 0) return c.ret(-EINVAL);
+    if (!FOR_EACH_TYPES.has(map.type)) return c.ret(-ENOTSUPP);
+    const writable = (map.flags & BPF_F_RDONLY_PROG) === 0;
+    const args = [map.id, MAP_PTR_TAG, 0, 0, 0, 0, ctxLo, ctxHi];
+    let n = 0;
+    for (const e of map.elems(k.cpu)) {
+      n++;
+      args[3] = c.mem.expose(e.key, false);
+      args[5] = c.mem.expose(e.value, writable);
+      if (c.invoke(slot, args) !== 0) break;
+    }
+    c.ret(n);
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The XDP packet helpers (net/core/filter.c): bpf_xdp_adjust_head / adjust_tail / adjust_meta,
+ * bpf_xdp_get_buff_len, bpf_xdp_load_bytes / store_bytes. They move `data`, `data_end` and
+ * `data_meta` of the run's xdp_buff after the kernel's checks; the VM reads those live.
+ *
+ * Frame layout (offsets from data_hard_start):
+ *
+ *   0      40 (sizeof xdp_frame)   data_meta   data          data_end         hard_end  4096
+ *   | xdp_frame |   headroom       | metadata  | packet ...  |   tailroom     | shinfo |
+ */
+import type { HelperCall, XdpBuff } from '../../vm';
+import { EFAULT, EINVAL } from '../errno';
+import { ptrArg } from './context';
+
+/** ETH_HLEN: a packet may never shrink below an Ethernet header. */
+export const ETH_HLEN = 14;
+const EACCES = 13;
+/** Largest metadata: the range of the u8 `skb_shared_info.meta_len`. */
+export const XDP_META_MAX = 255;
+
+function xdpOf(c: HelperCall): XdpBuff {
+  const x = c.mem.xdp;
+  if (!x) c.fault('XDP helper called outside an XDP run');
+  return x;
+}
+
+/** bpf_xdp_adjust_head(ctx, delta): moves data; 0 or -EINVAL. */
+export function xdpAdjustHead(c: HelperCall): void {
+  const x = xdpOf(c);
+  const offset = c.args[2]! | 0;
+  const metalen = x.data - x.dataMeta;
+  const data = x.data + offset;
+  // The new data may not go into the xdp_frame or the metadata, nor leave < ETH_HLEN bytes.
+  if (data < x.frameEnd + metalen || data > x.dataEnd - ETH_HLEN) return c.ret(-EINVAL);
+  if (metalen) x.frame.copyWithin(x.dataMeta + offset, x.dataMeta, x.data);
+  x.dataMeta += offset;
+  x.data = data;
+  c.ret(0);
+}
+
+/** bpf_xdp_adjust_tail(ctx, delta): moves data_end; grown bytes are zeroed; 0 or -EINVAL. */
+export function xdpAdjustTail(c: HelperCall): void {
+  const x = xdpOf(c);
+  const offset = c.args[2]! | 0;
+  const end = x.dataEnd + offset;
+  if (end > x.hardEnd || end < x.data + ETH_HLEN) return c.ret(-EINVAL);
+  if (offset > 0) x.frame.fill(0, x.dataEnd, end);
+  x.dataEnd = end;
+  c.ret(0);
+}
+
+/**
+ * bpf_xdp_adjust_meta(ctx, delta): moves data_meta; -EINVAL outside [xdp_frame end, data],
+ * -EACCES when the metadata would not be a multiple of 4 bytes or exceed 255
+ * (`xdp_metalen_invalid`: the u8 `skb_shared_info.meta_len`; older kernels capped it at 32).
+ * Checked against Linux 6.18 by test/kernel/helpers-oracle.test.ts.
+ */
+export function xdpAdjustMeta(c: HelperCall): void {
+  const x = xdpOf(c);
+  const meta = x.dataMeta + (c.args[2]! | 0);
+  if (meta < x.frameEnd || meta > x.data) return c.ret(-EINVAL);
+  const metalen = x.data - meta;
+  if (metalen & 3 || metalen > XDP_META_MAX) return c.ret(-EACCES);
+  x.dataMeta = meta;
+  c.ret(0);
+}
+
+/** bpf_xdp_get_buff_len(ctx): bytes of packet (no fragments in the emulation). */
+export function xdpGetBuffLen(c: HelperCall): void {
+  const x = xdpOf(c);
+  c.ret(x.dataEnd - x.data);
+}
+
+/** bpf_xdp_load_bytes / store_bytes(ctx, offset, buf, len): 0, -EFAULT or -EINVAL. */
+export function xdpCopyBytes(store: boolean) {
+  return (c: HelperCall): void => {
+    const x = xdpOf(c);
+    const offset = c.u32(2);
+    const len = c.u32(4);
+    // bpf_xdp_pointer: offsets and lengths are 16-bit quantities; the range must be packet.
+    if (offset > 0xffff || len > 0xffff) return c.ret(-EFAULT);
+    if (offset + len > x.dataEnd - x.data) return c.ret(-EINVAL);
+    const [lo, hi] = ptrArg(c, 3);
+    const at = x.data + offset;
+    if (store) {
+      const u8 = c.mem.check(lo, hi, len, false);
+      x.frame.set(u8.subarray(lo >>> 0, (lo >>> 0) + len), at);
+    } else {
+      c.mem.write(lo, hi, x.frame.subarray(at, at + len));
+    }
+    c.ret(0);
+  };
+}
