@@ -1,0 +1,158 @@
+/**
+ * BPF_PROG_TEST_RUN for XDP programs (net/bpf/test_run.c `bpf_prog_test_run_xdp`), with the
+ * behaviour measured on Linux 6.18 through `bpftool prog run`:
+ *
+ * - `data_in` shorter than ETH_HLEN (14) → EINVAL (bpf_test_init).
+ * - The frame is 4096 bytes: 256 bytes of headroom (XDP_PACKET_HEADROOM), at most 3520 bytes of
+ *   linear data, 320 bytes for skb_shared_info. Longer input is accepted even for programs
+ *   without `xdp.frags`: the rest goes to page frags (up to MAX_SKB_FRAGS = 17 pages, so 73152
+ *   bytes in all; more → ENOMEM). The program sees only the linear part
+ *   (`data_end - data` = 3520, bpf_xdp_get_buff_len = the whole size).
+ * - `data_out` is the packet from `data_meta` to `data_end` plus the frags: metadata the
+ *   program added with bpf_xdp_adjust_meta comes first. A user buffer too small for it gives
+ *   ENOSPC (bpftool's buffer is 32768 bytes).
+ * - `repeat` N (0 means 1) runs the program N times on the same buffer with no reset between
+ *   runs (an adjust_tail of +100 with repeat 2 gives 200 more bytes); `retval` is the last
+ *   run's r0 (u32) and `duration` the average ns per run.
+ * - XDP_TX, XDP_REDIRECT, XDP_ABORTED and any other value are simply returned: without
+ *   BPF_F_TEST_XDP_LIVE_FRAMES nothing is transmitted or redirected; map writes stay.
+ * - The packet arrives on the loopback device: `ingress_ifindex` 1, `rx_queue_index` 0. A
+ *   `ctx_in` (`struct xdp_md`) may name another device: egress_ifindex must be 0, an unknown
+ *   ifindex is ENODEV, a queue index past the device's queues (or set without an ifindex) EINVAL.
+ */
+import { XdptsError } from '../util/errors';
+import { XDP_MAX_PACKET, type VmFault } from '../vm/types';
+import { EINVAL, ENODEV, ENOMEM, ENOSPC, errnoName } from './errno';
+import { ETH_HLEN } from './helpers';
+import type { Kernel } from './kernel';
+import type { LoadedProgram } from './program';
+
+/** MAX_SKB_FRAGS (17 on x86_64 with 4 KiB pages): page frags a test frame may carry. */
+export const MAX_SKB_FRAGS = 17;
+/** Largest `data_in` an XDP test run accepts: the linear part plus 17 pages. */
+export const XDP_TEST_MAX_INPUT = XDP_MAX_PACKET + MAX_SKB_FRAGS * 4096;
+/** The output buffer bpftool gives `bpftool prog run` (measured: 32768 bytes). */
+export const BPFTOOL_DATA_SIZE_OUT = 32768;
+/** ifindex of the loopback device the test packet arrives on. */
+export const LOOPBACK_IFINDEX = 1;
+
+/** The `struct xdp_md` fields a test run takes in (`ctx_in`). */
+export interface XdpMdIn {
+  readonly ingress_ifindex?: number;
+  readonly rx_queue_index?: number;
+  readonly egress_ifindex?: number;
+}
+
+/** Options of one BPF_PROG_TEST_RUN. */
+export interface TestRunOptions {
+  /** `data_in`: the packet. */
+  readonly packet: Uint8Array;
+  /** `repeat` (0 or absent means 1). */
+  readonly repeat?: number;
+  /** `ctx_in`. */
+  readonly ctx?: XdpMdIn;
+  /** `data_size_out`: the caller's output buffer; unlimited when absent. */
+  readonly dataSizeOut?: number;
+  /** CPU the run is on (default 0). */
+  readonly cpu?: number;
+  /**
+   * Receive queues of a device (`real_num_rx_queues`), undefined when no such device. Default:
+   * loopback and every device the kernel's `ifindexExists` accepts (without that hook: lo and
+   * eth0 of a fresh emulated network), with one queue each.
+   */
+  readonly rxQueues?: (ifindex: number) => number | undefined;
+}
+
+/** What BPF_PROG_TEST_RUN returns for an XDP program. */
+export interface TestRunResult {
+  /** `retval`: the program's r0, low 32 bits, unsigned (XDP_ABORTED after a fault). */
+  readonly retval: number;
+  /** The full 64-bit r0 as hex (`0x...`). */
+  readonly r0: string;
+  /** `data_out`: data_meta..data_end plus frags. */
+  readonly dataOut: Uint8Array;
+  /** The metadata part of `dataOut` in bytes (data - data_meta). */
+  readonly metaLen: number;
+  /** `duration`: average ns per run. */
+  readonly durationNs: number;
+  /** The run's fault, when the program faulted (a kernel program never does: the verifier). */
+  readonly fault?: VmFault;
+}
+
+/** A BPF_PROG_TEST_RUN failure: `errno` is the name the syscall fails with (EINVAL...). */
+export class TestRunError extends XdptsError {
+  readonly errno: string;
+  constructor(errno: number, message: string) {
+    super(`${message} (${errnoName(errno)})`, errnoName(errno));
+    this.name = 'TestRunError';
+    this.errno = errnoName(errno);
+  }
+}
+
+function u32(v: number | undefined, what: string): number {
+  const x = v ?? 0;
+  if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new TestRunError(EINVAL, `test run: ${what} ${String(v)} is not a u32`);
+  return x;
+}
+
+/** Runs BPF_PROG_TEST_RUN for an XDP program of `kernel`. Throws {@link TestRunError}. */
+export function testRunXdp(kernel: Kernel, prog: LoadedProgram, opts: TestRunOptions): TestRunResult {
+  const data = opts.packet;
+  if (data.length < ETH_HLEN) throw new TestRunError(EINVAL, `test run: data_in of ${data.length} bytes is shorter than ETH_HLEN (${ETH_HLEN})`);
+  if (data.length > XDP_TEST_MAX_INPUT)
+    throw new TestRunError(ENOMEM, `test run: data_in of ${data.length} bytes needs more than MAX_SKB_FRAGS (${MAX_SKB_FRAGS}) frags`);
+  const repeat = Math.max(1, u32(opts.repeat, 'repeat'));
+  const ctx = opts.ctx ?? {};
+  // xdp_convert_md_to_buff: egress_ifindex is an output only; a queue needs a device.
+  if (u32(ctx.egress_ifindex, 'egress_ifindex') !== 0) throw new TestRunError(EINVAL, 'test run: ctx egress_ifindex must be 0');
+  let ingress = u32(ctx.ingress_ifindex, 'ingress_ifindex');
+  const queue = u32(ctx.rx_queue_index, 'rx_queue_index');
+  if (ingress === 0 && queue !== 0) throw new TestRunError(EINVAL, 'test run: ctx rx_queue_index needs an ingress_ifindex');
+  if (ingress !== 0) {
+    const queues = (opts.rxQueues ?? defaultRxQueues(kernel))(ingress);
+    if (queues === undefined) throw new TestRunError(ENODEV, `test run: no device with ifindex ${ingress}`);
+    if (queue >= queues) throw new TestRunError(EINVAL, `test run: rx_queue_index ${queue} is past the ${queues} queue(s) of ifindex ${ingress}`);
+  } else {
+    ingress = LOOPBACK_IFINDEX;
+  }
+  // What does not fit the linear part goes to frags, untouched by programs (see the header).
+  const linear = data.length > XDP_MAX_PACKET ? data.subarray(0, XDP_MAX_PACKET) : data;
+  const frags = data.length > XDP_MAX_PACKET ? data.subarray(XDP_MAX_PACKET) : undefined;
+  const r = kernel.runXdp(prog, { packet: linear, ingressIfindex: ingress, rxQueueIndex: queue, repeat }, { cpu: opts.cpu ?? 0, comm: 'xdpts' });
+  const metaLen = r.meta.length;
+  const outLen = metaLen + r.packet.length + (frags?.length ?? 0);
+  const dataOut = new Uint8Array(outLen);
+  dataOut.set(r.meta, 0);
+  dataOut.set(r.packet, metaLen);
+  if (frags) dataOut.set(frags, metaLen + r.packet.length);
+  if (opts.dataSizeOut !== undefined && outLen > opts.dataSizeOut)
+    throw new TestRunError(ENOSPC, `test run: data_out of ${outLen} bytes does not fit the ${opts.dataSizeOut}-byte buffer`);
+  const lo = r.r0lo >>> 0;
+  const hi = r.r0hi >>> 0;
+  return {
+    retval: r.fault ? 0 : lo,
+    r0: r.fault ? '0x0' : `0x${(hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16))}`,
+    dataOut,
+    metaLen,
+    durationNs: r.durationNs,
+    ...(r.fault ? { fault: r.fault } : {}),
+  };
+}
+
+/**
+ * Devices when the kernel has no device hook: those of a fresh emulated network (src/net), lo
+ * (1) and eth0 (2), one receive queue each.
+ */
+const DEFAULT_IFINDEXES: ReadonlySet<number> = new Set([LOOPBACK_IFINDEX, 2]);
+
+function defaultRxQueues(kernel: Kernel): (ifindex: number) => number | undefined {
+  const exists = kernel.mapEnv.ifindexExists;
+  return (ifindex) => (ifindex === LOOPBACK_IFINDEX || (exists ? exists(ifindex) : DEFAULT_IFINDEXES.has(ifindex)) ? 1 : undefined);
+}
+
+/** The action name of an XDP return value (`XDP_PASS`...), or `unknown (N)`. */
+export function xdpActionName(v: number): string {
+  const names = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
+  return names[v] ?? `unknown (${v})`;
+}
+
