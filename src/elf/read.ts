@@ -1,3 +1,4 @@
+/// <reference path="./elfy.d.ts" />
 /**
  * The ELF64 reader: `readElf` turns the bytes of a relocatable BPF object into an `ElfFile`.
  *
