@@ -1,0 +1,4 @@
+/** Public surface of src/vm: the eBPF VM (memory model, interpreter, JIT, raw mode). */
+export * from './types';
+export { compile, runRaw, runXdp } from './program';
+export { createSpace } from './space';

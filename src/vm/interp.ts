@@ -1,0 +1,396 @@
+/**
+ * The interpreter: one flat loop over the pre-decoded program. Registers are an Int32Array of
+ * lo/hi halves (R[2n] = low, R[2n+1] = high), so no BigInt and no boxing on the hot path.
+ * Semantics: RFC 9669 §4-5 and the kernel interpreter (kernel/bpf/core.c ___bpf_prog_run).
+ */
+import {
+  T, arsh64, bswap16, bswap32, lsh64, mul64, rsh64, scmp64, sdiv32, sdiv64, smod32, smod64,
+  ucmp64, udiv32, udiv64, umod32, umod64,
+} from './alu64';
+import {
+  OP_BE16, OP_BE32, OP_BE64, OP_BSWAP16, OP_BSWAP32, OP_BSWAP64, OP_CALLX, OP_CALL_HELPER, OP_CALL_KFUNC,
+  OP_CALL_LOCAL, OP_CALL_TAIL, OP_EXIT, OP_JA, OP_LDDW, OP_LE16, OP_LE32, OP_LE64, OP_MAY_GOTO,
+  OP_MOVSX32_16, OP_MOVSX32_8, OP_MOVSX64_16, OP_MOVSX64_32, OP_MOVSX64_8, OP_SDIV32K, OP_SDIV32X,
+  OP_SDIV64K, OP_SDIV64X, OP_SMOD32K, OP_SMOD32X, OP_SMOD64K, OP_SMOD64X, type Decoded,
+} from './decode';
+import type { Code, Run } from './runtime';
+import type { Space } from './space';
+import { BPF_MAX_LOOPS, TAG_STACK, VmFault, type HelperFn, type HelperTable } from './types';
+
+/** Builds the interpreter for a decoded program. */
+export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number): Code {
+  const { op, dst, src, off, imm, imm2, tgt, n } = dec;
+  const H: (HelperFn | undefined)[] = helpers.helpers.slice();
+
+  function exec(run: Run, entry: number, args: ArrayLike<number>): void {
+    const R = run.enterRegs();
+    for (let i = 0; i < 10; i++) R[2 + i] = args[i] ?? 0;
+    const base = run.depth;
+    R[20] = run.enterFrame(entry);
+    R[21] = TAG_STACK;
+    const RG = run.regions;
+    const A = run.args;
+    // Saved state of callers: return pc, r6..r9 (8 halves), r10 lo, may_goto budget.
+    const frames: number[] = [];
+    let pc = entry;
+    let budget = maxSteps;
+    let mg = BPF_MAX_LOOPS;
+    for (;;) {
+      if (pc >= n) throw new VmFault(pc, 'execution fell off the end of the program');
+      const o = op[pc]!;
+      const d = dst[pc]! << 1;
+      const s = src[pc]! << 1;
+      if (o < 0x100) {
+        const cls = o & 7;
+        if (cls === 7 || cls === 4) {
+          // ALU64 / ALU: the K form sign-extends imm to 64 bits (RFC 9669 §4.1).
+          let bl: number, bh: number;
+          if (o & 8) {
+            bl = R[s]!;
+            bh = R[s + 1]!;
+          } else {
+            bl = imm[pc]!;
+            bh = bl >> 31;
+          }
+          const al = R[d]!;
+          const ah = R[d + 1]!;
+          if (cls === 7) {
+            switch (o & 0xf0) {
+              case 0x00: { const lo = (al + bl) | 0; R[d + 1] = (ah + bh + ((al >>> 0) + (bl >>> 0) > 0xffffffff ? 1 : 0)) | 0; R[d] = lo; break; }
+              case 0x10: { const lo = (al - bl) | 0; R[d + 1] = (ah - bh - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0; R[d] = lo; break; }
+              case 0x20: mul64(al, ah, bl, bh); R[d] = T[0]!; R[d + 1] = T[1]!; break;
+              case 0x30: udiv64(al, ah, bl, bh); R[d] = T[0]!; R[d + 1] = T[1]!; break;
+              case 0x40: R[d] = al | bl; R[d + 1] = ah | bh; break;
+              case 0x50: R[d] = al & bl; R[d + 1] = ah & bh; break;
+              case 0x60: lsh64(al, ah, bl); R[d] = T[0]!; R[d + 1] = T[1]!; break;
+              case 0x70: rsh64(al, ah, bl); R[d] = T[0]!; R[d + 1] = T[1]!; break;
+              case 0x80: { R[d] = -al | 0; R[d + 1] = (~ah + (al === 0 ? 1 : 0)) | 0; break; }
+              case 0x90: umod64(al, ah, bl, bh); R[d] = T[0]!; R[d + 1] = T[1]!; break;
+              case 0xa0: R[d] = al ^ bl; R[d + 1] = ah ^ bh; break;
+              case 0xb0: R[d] = bl; R[d + 1] = bh; break;
+              case 0xc0: arsh64(al, ah, bl); R[d] = T[0]!; R[d + 1] = T[1]!; break;
+            }
+          } else {
+            let r: number;
+            switch (o & 0xf0) {
+              case 0x00: r = (al + bl) | 0; break;
+              case 0x10: r = (al - bl) | 0; break;
+              case 0x20: r = Math.imul(al, bl); break;
+              case 0x30: r = udiv32(al, bl); break;
+              case 0x40: r = al | bl; break;
+              case 0x50: r = al & bl; break;
+              case 0x60: r = al << (bl & 31); break;
+              case 0x70: r = (al >>> (bl & 31)) | 0; break;
+              case 0x80: r = -al | 0; break;
+              case 0x90: r = umod32(al, bl); break;
+              case 0xa0: r = al ^ bl; break;
+              case 0xb0: r = bl; break;
+              default: r = al >> (bl & 31); break;
+            }
+            R[d] = r;
+            R[d + 1] = 0;
+          }
+          pc++;
+          continue;
+        }
+        if (cls === 5 || cls === 6) {
+          if (o === OP_JA) {
+            const t = tgt[pc]!;
+            if (t <= pc && --budget < 0) stepLimit(pc, maxSteps);
+            pc = t;
+            continue;
+          }
+          if (o === OP_EXIT) {
+            if (frames.length === 0) {
+              run.xlo = R[0]!;
+              run.xhi = R[1]!;
+              run.depth = base;
+              run.leaveRegs();
+              return;
+            }
+            run.depth--;
+            mg = frames.pop()!;
+            R[20] = frames.pop()!;
+            for (let i = 19; i >= 12; i--) R[i] = frames.pop()!;
+            pc = frames.pop()!;
+            continue;
+          }
+          if (o === OP_CALL_HELPER) {
+            for (let i = 0; i < 10; i++) A[i] = R[2 + i]!;
+            run.pc = pc;
+            run.rlo = 0;
+            run.rhi = 0;
+            H[imm[pc]!]!(run);
+            R[0] = run.rlo;
+            R[1] = run.rhi;
+            pc++;
+            continue;
+          }
+          if (o === OP_CALLX) {
+            const t = run.callxTarget(pc, R[d]!, R[d + 1]!);
+            if (t >= 0) {
+              if (--budget < 0) stepLimit(pc, maxSteps);
+              pushFrame(run, R, frames, pc, mg);
+              mg = BPF_MAX_LOOPS;
+              pc = t;
+              continue;
+            }
+            for (let i = 0; i < 10; i++) A[i] = R[2 + i]!;
+            run.pc = pc;
+            run.rlo = 0;
+            run.rhi = 0;
+            H[-1 - t]!(run);
+            R[0] = run.rlo;
+            R[1] = run.rhi;
+            pc++;
+            continue;
+          }
+          if (o === OP_MAY_GOTO) {
+            if (mg === 0) {
+              const t = tgt[pc]!;
+              if (t <= pc && --budget < 0) stepLimit(pc, maxSteps);
+              pc = t;
+            } else {
+              mg--;
+              pc++;
+            }
+            continue;
+          }
+          let bl: number, bh: number;
+          if (o & 8) {
+            bl = R[s]!;
+            bh = R[s + 1]!;
+          } else {
+            bl = imm[pc]!;
+            bh = bl >> 31;
+          }
+          const al = R[d]!;
+          let c: number;
+          let taken: boolean;
+          if (cls === 5) {
+            const code = o & 0xf0;
+            c = code >= 0x60 && code !== 0xa0 && code !== 0xb0 ? scmp64(al, R[d + 1]!, bl, bh) : ucmp64(al, R[d + 1]!, bl, bh);
+            taken = cond(code, c, (al & bl) !== 0 || (R[d + 1]! & bh) !== 0);
+          } else {
+            const code = o & 0xf0;
+            c = code >= 0x60 && code !== 0xa0 && code !== 0xb0
+              ? (al < bl ? -1 : al > bl ? 1 : 0)
+              : (al >>> 0 < bl >>> 0 ? -1 : al === bl ? 0 : 1);
+            taken = cond(code, c, (al & bl) !== 0);
+          }
+          if (taken) {
+            const t = tgt[pc]!;
+            if (t <= pc && --budget < 0) stepLimit(pc, maxSteps);
+            pc = t;
+          } else {
+            pc++;
+          }
+          continue;
+        }
+        if (cls === 1) {
+          // LDX (BPF_MEM and BPF_MEMSX).
+          const sz = o === 0x61 || o === 0x81 ? 4 : o === 0x69 || o === 0x89 ? 2 : o === 0x71 || o === 0x91 ? 1 : 8;
+          const lo = R[s]!;
+          const hi = R[s + 1]!;
+          const r = RG[hi];
+          const a = lo + off[pc]!; // negative = offset >= 2^31: out of every region
+          if (r === undefined || a < r.start || a + sz > r.len) {
+            run.slowLoad(pc, lo, hi, off[pc]!, sz);
+            if (o >= 0x80) throw new VmFault(pc, 'sign-extending load from the context');
+            R[d] = T[0]!;
+            R[d + 1] = T[1]!;
+            pc++;
+            continue;
+          }
+          const v = r.dv;
+          switch (o) {
+            case 0x61: R[d] = v.getInt32(a, true); R[d + 1] = 0; break;
+            case 0x69: R[d] = v.getUint16(a, true); R[d + 1] = 0; break;
+            case 0x71: R[d] = v.getUint8(a); R[d + 1] = 0; break;
+            case 0x79: R[d] = v.getInt32(a, true); R[d + 1] = v.getInt32(a + 4, true); break;
+            case 0x81: R[d] = v.getInt32(a, true); R[d + 1] = R[d]! >> 31; break;
+            case 0x89: R[d] = v.getInt16(a, true); R[d + 1] = R[d]! >> 31; break;
+            default: R[d] = v.getInt8(a); R[d + 1] = R[d]! >> 31; break;
+          }
+          pc++;
+          continue;
+        }
+        if (cls === 2 || cls === 3) {
+          const atomic = (o & 0xe0) === 0xc0;
+          const sz = atomic ? (o === 0xdb ? 8 : 4) : (o & 0x18) === 0 ? 4 : (o & 0x18) === 8 ? 2 : (o & 0x18) === 0x10 ? 1 : 8;
+          const lo = R[d]!;
+          const hi = R[d + 1]!;
+          const r = RG[hi];
+          const a = lo + off[pc]!; // negative = offset >= 2^31: out of every region
+          if (r === undefined || a < r.start || a + sz > r.wlen) run.badAccess(pc, lo, hi, off[pc]!, sz, true);
+          const v = r.dv;
+          let vl: number, vh: number;
+          if (cls === 2) {
+            vl = imm[pc]!;
+            vh = vl >> 31;
+          } else {
+            vl = R[s]!;
+            vh = R[s + 1]!;
+          }
+          if (atomic) {
+            atomicOp(R, v, a, sz, imm[pc]!, s, vl, vh);
+            pc++;
+            continue;
+          }
+          if (sz === 4) v.setInt32(a, vl, true);
+          else if (sz === 2) v.setInt16(a, vl, true);
+          else if (sz === 1) v.setInt8(a, vl);
+          else { v.setInt32(a, vl, true); v.setInt32(a + 4, vh, true); }
+          pc++;
+          continue;
+        }
+        if (o === OP_LDDW) {
+          R[d] = imm[pc]!;
+          R[d + 1] = imm2[pc]!;
+          pc += 2;
+          continue;
+        }
+        // BPF_LD | BPF_ABS / BPF_IND (legacy packet loads: r0 = ntoh(packet[k]), out of bounds ends the program with 0).
+        const sz = (o & 0x18) === 0 ? 4 : (o & 0x18) === 8 ? 2 : 1;
+        const k = (o & 0xe0) === 0x40 ? (imm[pc]! + R[s]!) | 0 : imm[pc]!;
+        if (!run.ldAbs(k, sz)) {
+          run.xlo = 0;
+          run.xhi = 0;
+          run.depth = base;
+          run.leaveRegs();
+          return;
+        }
+        R[0] = T[0]!;
+        R[1] = 0;
+        pc++;
+        continue;
+      }
+      // Extended operations.
+      switch (o) {
+        case OP_SDIV64K: case OP_SDIV64X: case OP_SMOD64K: case OP_SMOD64X: {
+          const x = o === OP_SDIV64X || o === OP_SMOD64X;
+          const bl = x ? R[s]! : imm[pc]!;
+          const bh = x ? R[s + 1]! : bl >> 31;
+          if (o <= OP_SDIV64X) sdiv64(R[d]!, R[d + 1]!, bl, bh);
+          else smod64(R[d]!, R[d + 1]!, bl, bh);
+          R[d] = T[0]!;
+          R[d + 1] = T[1]!;
+          break;
+        }
+        case OP_SDIV32K: case OP_SDIV32X: case OP_SMOD32K: case OP_SMOD32X: {
+          const b = o === OP_SDIV32X || o === OP_SMOD32X ? R[s]! : imm[pc]!;
+          R[d] = o <= OP_SDIV32X ? sdiv32(R[d]!, b) : smod32(R[d]!, b);
+          R[d + 1] = 0;
+          break;
+        }
+        case OP_MOVSX32_8: R[d] = (R[s]! << 24) >> 24; R[d + 1] = 0; break;
+        case OP_MOVSX32_16: R[d] = (R[s]! << 16) >> 16; R[d + 1] = 0; break;
+        case OP_MOVSX64_8: R[d] = (R[s]! << 24) >> 24; R[d + 1] = R[d]! >> 31; break;
+        case OP_MOVSX64_16: R[d] = (R[s]! << 16) >> 16; R[d + 1] = R[d]! >> 31; break;
+        case OP_MOVSX64_32: R[d] = R[s]!; R[d + 1] = R[d]! >> 31; break;
+        // Little-endian guest: to-LE truncates/zero-extends, to-BE and bswap swap (RFC 9669 §4.2).
+        case OP_LE16: R[d] = R[d]! & 0xffff; R[d + 1] = 0; break;
+        case OP_LE32: R[d + 1] = 0; break;
+        case OP_LE64: break;
+        case OP_BE16: case OP_BSWAP16: R[d] = bswap16(R[d]!); R[d + 1] = 0; break;
+        case OP_BE32: case OP_BSWAP32: R[d] = bswap32(R[d]!); R[d + 1] = 0; break;
+        case OP_BE64: case OP_BSWAP64: { const lo = R[d]!; R[d] = bswap32(R[d + 1]!); R[d + 1] = bswap32(lo); break; }
+        case OP_CALL_LOCAL:
+          if (--budget < 0) stepLimit(pc, maxSteps);
+          pushFrame(run, R, frames, pc, mg);
+          mg = BPF_MAX_LOOPS;
+          pc = tgt[pc]!;
+          continue;
+        case OP_CALL_TAIL: {
+          for (let i = 0; i < 10; i++) A[i] = R[2 + i]!;
+          run.pc = pc;
+          if (run.tailCall()) {
+            // The target replaced this frame: return its r0 from this frame.
+            R[0] = run.xlo;
+            R[1] = run.xhi;
+            if (frames.length === 0) {
+              run.depth = base;
+              run.leaveRegs();
+              return;
+            }
+            run.depth--;
+            mg = frames.pop()!;
+            R[20] = frames.pop()!;
+            for (let i = 19; i >= 12; i--) R[i] = frames.pop()!;
+            pc = frames.pop()!;
+            continue;
+          }
+          break;
+        }
+        case OP_CALL_KFUNC:
+          run.badCall(pc, `kfunc calls are not supported (btf id ${imm[pc]})`);
+        default:
+          throw new VmFault(pc, `invalid instruction slot`);
+      }
+      pc++;
+    }
+
+  }
+
+  return { dec, space, helpers, exec };
+}
+
+/** Evaluates a jump condition code from a three-way compare and the jset test. */
+function cond(code: number, c: number, set: boolean): boolean {
+  switch (code) {
+    case 0x10: return c === 0;
+    case 0x20: case 0x60: return c > 0;
+    case 0x30: case 0x70: return c >= 0;
+    case 0x40: return set;
+    case 0x50: return c !== 0;
+    case 0xa0: case 0xc0: return c < 0;
+    default: return c <= 0;
+  }
+}
+
+/** An atomic read-modify-write (RFC 9669 §5.3); BPF_FETCH and cmpxchg write the old value back to a register. */
+function atomicOp(R: Int32Array, v: DataView, a: number, sz: number, op: number, s: number, vl: number, vh: number): void {
+  const ol = v.getInt32(a, true);
+  const oh = sz === 8 ? v.getInt32(a + 4, true) : 0;
+  let nl = ol;
+  let nh = oh;
+  switch (op & ~1) {
+    case 0x00: nl = (ol + vl) | 0; nh = (oh + vh + ((ol >>> 0) + (vl >>> 0) > 0xffffffff ? 1 : 0)) | 0; break;
+    case 0x40: nl = ol | vl; nh = oh | vh; break;
+    case 0x50: nl = ol & vl; nh = oh & vh; break;
+    case 0xa0: nl = ol ^ vl; nh = oh ^ vh; break;
+    case 0xe0: nl = vl; nh = vh; break;
+    case 0xf0: {
+      // cmpxchg: compare r0 (its low 32 bits for the W form) with memory; r0 = old value.
+      const eq = sz === 8 ? R[0] === ol && R[1] === oh : R[0] === ol;
+      R[0] = ol;
+      R[1] = oh;
+      if (!eq) return;
+      nl = vl;
+      nh = vh;
+      v.setInt32(a, nl, true);
+      if (sz === 8) v.setInt32(a + 4, nh, true);
+      return;
+    }
+  }
+  v.setInt32(a, nl, true);
+  if (sz === 8) v.setInt32(a + 4, nh, true);
+  if (op & 1) {
+    // BPF_FETCH: the source register receives the old value (zero-extended for W).
+    R[s] = ol;
+    R[s + 1] = oh;
+  }
+}
+
+/** Pushes the caller's state (return pc, r6..r9, r10, may_goto budget) and enters a new frame. */
+function pushFrame(run: Run, R: Int32Array, frames: number[], pc: number, mg: number): void {
+  frames.push(pc + 1);
+  for (let i = 12; i < 20; i++) frames.push(R[i]!);
+  frames.push(R[20]!, mg);
+  R[20] = run.enterFrame(pc);
+}
+
+/** The fault of a program that exceeded its step budget. */
+function stepLimit(pc: number, maxSteps: number): never {
+  throw new VmFault(pc, `step limit of ${maxSteps} backward jumps and calls exceeded`);
+}

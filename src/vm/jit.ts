@@ -1,0 +1,365 @@
+/**
+ * The JIT: compiles a pre-decoded program once into a JavaScript function (`new Function`).
+ * Registers become int32 locals `lN`/`hN` (low/high halves), immediates become literals, shift
+ * counts and sign extensions are folded at compile time, and control flow is a `switch (pc)`
+ * whose cases are only the jump targets, call returns and function entries, so straight-line
+ * code falls through case labels. Semantics are the interpreter's (the differential test
+ * holds them equal); the rare 64-bit mul/div/mod go through the shared helpers of alu64.ts.
+ */
+import * as alu from './alu64';
+import {
+  OP_BE16, OP_BE32, OP_BE64, OP_BSWAP16, OP_BSWAP32, OP_BSWAP64, OP_CALLX, OP_CALL_HELPER, OP_CALL_KFUNC,
+  OP_CALL_LOCAL, OP_CALL_TAIL, OP_EXIT, OP_JA, OP_LDDW, OP_LE16, OP_LE32, OP_LE64, OP_MAY_GOTO,
+  OP_MOVSX32_16, OP_MOVSX32_8, OP_MOVSX64_16, OP_MOVSX64_32, OP_MOVSX64_8, OP_SDIV32K, OP_SDIV32X,
+  OP_SDIV64K, OP_SDIV64X, OP_SMOD32K, OP_SMOD32X, OP_SMOD64K, OP_SMOD64X, type Decoded,
+} from './decode';
+import type { Code, Run } from './runtime';
+import type { Space } from './space';
+import { BPF_MAX_LOOPS, TAG_STACK, type HelperTable } from './types';
+
+type ExecFn = (run: Run, entry: number, args: ArrayLike<number>) => void;
+type Factory = (H: unknown, A: typeof alu) => ExecFn;
+
+/** Programs above this many slots are compiled as chunk functions of CHUNK slots. */
+const CHUNKED_ABOVE = 4096;
+const CHUNK = 1024;
+const CHUNK_MARK = '\u0000chunk';
+
+/** Generated factories by source text: identical programs share one `new Function`. */
+const FACTORIES = new Map<string, Factory>();
+
+/** Compiles a decoded program to a JavaScript function. */
+export function jitCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number): Code {
+  const source = generate(dec, maxSteps);
+  let factory = FACTORIES.get(source);
+  if (factory === undefined) {
+    factory = new Function('H', 'A', source) as Factory;
+    if (FACTORIES.size > 256) FACTORIES.clear();
+    FACTORIES.set(source, factory);
+  }
+  // A copy, like the interpreter's: the table a program was made with cannot change under it.
+  const exec = factory(helpers.helpers.slice(), alu);
+  return { dec, space, helpers, exec };
+}
+
+/** The JavaScript source of a program's factory (exported for debugging and tests). */
+export function generate(dec: Decoded, maxSteps: number): string {
+  const { op, dst, src, off, imm, imm2, tgt, n } = dec;
+  // Effective offsets are computed as `lo + off` on the signed low half: an offset of 2^31 or
+  // more (a negative int32) is out of every region, so the slow path, which recomputes the
+  // unsigned offset, reports it; no wrap-around can alias a valid offset.
+  const labels = new Set<number>(dec.entries);
+  for (let pc = 0; pc < n; pc++) {
+    if (tgt[pc]! >= 0 && op[pc] !== OP_CALL_LOCAL) labels.add(tgt[pc]!);
+    if (op[pc] === OP_CALL_LOCAL || op[pc] === OP_CALLX) labels.add(pc + 1);
+  }
+  // Big programs are split into chunk functions that share the registers through the closure:
+  // V8 compiles and optimises a few thousand instructions per function well, a 100k-case switch
+  // badly. Small programs keep every register in a local of one function.
+  const chunked = n > CHUNKED_ABOVE;
+  const chunkOf = (slot: number): number => Math.floor(slot / CHUNK);
+  let prev = -1;
+  for (let pc = 0; pc < n; pc++) {
+    if (op[pc] === -1) continue;
+    if (chunked && prev >= 0 && chunkOf(pc) !== chunkOf(prev)) labels.add(pc);
+    prev = pc;
+  }
+  const RET = chunked ? 'return -1;' : 'return;';
+  const dyn = chunked ? 'return pc;' : 'continue;';
+  const stepMsg = JSON.stringify(`step limit of ${maxSteps} backward jumps and calls exceeded`);
+  const out: string[] = [];
+  const e = (s: string): void => {
+    out.push(s);
+  };
+  const L = (r: number): string => `l${r}`;
+  const Hh = (r: number): string => `h${r}`;
+  // maxSteps = Infinity (verified programs) drops the step counting altogether.
+  const budgeted = Number.isFinite(maxSteps);
+  const goto = (pc: number, t: number): string =>
+    `${t <= pc && budgeted ? `if (--budget < 0) run.badCall(${pc}, ${stepMsg}); ` : ''}` +
+    (chunked && chunkOf(t) !== chunkOf(pc) ? `return ${t};` : `pc = ${t}; continue;`);
+  // Programs without local calls never have a caller frame to return to.
+  let hasCalls = false;
+  for (let pc = 0; pc < n; pc++) if (op[pc] === OP_CALL_LOCAL || op[pc] === OP_CALLX) hasCalls = true;
+  const exitSeq = hasCalls ? [
+    `if (F.length === 0) { run.xlo = l0; run.xhi = h0; run.depth = base; ${RET} }`,
+    'run.depth--; mg = F.pop(); l10 = F.pop(); h9 = F.pop(); l9 = F.pop(); h8 = F.pop(); l8 = F.pop();',
+    `h7 = F.pop(); l7 = F.pop(); h6 = F.pop(); l6 = F.pop(); pc = F.pop(); ${dyn}`,
+  ].join(' ') : `run.xlo = l0; run.xhi = h0; run.depth = base; ${RET}`;
+  const callSeq = (pc: number, target: string): string =>
+    (budgeted ? `if (--budget < 0) run.badCall(${pc}, ${stepMsg}); ` : '') +
+    `F.push(${pc + 1}, l6, h6, l7, h7, l8, h8, l9, h9, l10, mg); l10 = run.enterFrame(${pc}); mg = ${BPF_MAX_LOOPS}; pc = ${target}; ${dyn}`;
+  const argsToA = 'Ar[0] = l1; Ar[1] = h1; Ar[2] = l2; Ar[3] = h2; Ar[4] = l3; Ar[5] = h3; Ar[6] = l4; Ar[7] = h4; Ar[8] = l5; Ar[9] = h5;';
+
+  let last = -1;
+  for (let pc = 0; pc < n; pc++) {
+    const o = op[pc]!;
+    if (o === -1) continue; // second slot of an lddw
+    if (chunked && last >= 0 && chunkOf(pc) !== chunkOf(last)) {
+      e(`return ${pc};`);
+      e(CHUNK_MARK);
+    }
+    last = pc;
+    if (labels.has(pc)) e(`case ${pc}:`);
+    const d = dst[pc]!;
+    const s = src[pc]!;
+    const k = imm[pc]!;
+    const kh = k >> 31;
+    const ld = L(d);
+    const hd = Hh(d);
+    const x = (o & 8) !== 0;
+    const bl = x ? L(s) : `${k}`;
+    const bh = x ? Hh(s) : `${kh}`;
+    const blu = x ? `(${L(s)} >>> 0)` : `${k >>> 0}`;
+    const bhu = x ? `(${Hh(s)} >>> 0)` : `${kh >>> 0}`;
+    const cls = o & 7;
+    if (o < 0x100 && cls === 7) {
+      switch (o & 0xf0) {
+        // Carry without leaving int32: the unsigned sum wrapped iff it is below an operand.
+        case 0x00: e(`q = (${ld} + ${bl}) | 0; ${hd} = (${hd} + ${bh} + ((q >>> 0) < ${blu} ? 1 : 0)) | 0; ${ld} = q;`); break;
+        case 0x10: e(`q = (${ld} >>> 0) < ${blu} ? 1 : 0; ${ld} = (${ld} - ${bl}) | 0; ${hd} = (${hd} - ${bh} - q) | 0;`); break;
+        case 0x20: e(`A.mul64(${ld}, ${hd}, ${bl}, ${bh}); ${ld} = T[0]; ${hd} = T[1];`); break;
+        case 0x30: e(`A.udiv64(${ld}, ${hd}, ${bl}, ${bh}); ${ld} = T[0]; ${hd} = T[1];`); break;
+        case 0x40: e(`${ld} |= ${bl}; ${hd} |= ${bh};`); break;
+        case 0x50: e(`${ld} &= ${bl}; ${hd} &= ${bh};`); break;
+        case 0x60: e(x ? `A.lsh64(${ld}, ${hd}, ${bl}); ${ld} = T[0]; ${hd} = T[1];` : shiftK('lsh', ld, hd, k & 63)); break;
+        case 0x70: e(x ? `A.rsh64(${ld}, ${hd}, ${bl}); ${ld} = T[0]; ${hd} = T[1];` : shiftK('rsh', ld, hd, k & 63)); break;
+        case 0x80: e(`${hd} = (~${hd} + (${ld} === 0 ? 1 : 0)) | 0; ${ld} = -${ld} | 0;`); break;
+        case 0x90: e(`A.umod64(${ld}, ${hd}, ${bl}, ${bh}); ${ld} = T[0]; ${hd} = T[1];`); break;
+        case 0xa0: e(`${ld} ^= ${bl}; ${hd} ^= ${bh};`); break;
+        case 0xb0: e(`${ld} = ${bl}; ${hd} = ${bh};`); break;
+        case 0xc0: e(x ? `A.arsh64(${ld}, ${hd}, ${bl}); ${ld} = T[0]; ${hd} = T[1];` : shiftK('arsh', ld, hd, k & 63)); break;
+      }
+      continue;
+    }
+    if (o < 0x100 && cls === 4) {
+      const sh = x ? `(${bl} & 31)` : `${k & 31}`;
+      let r: string;
+      switch (o & 0xf0) {
+        case 0x00: r = `(${ld} + ${bl}) | 0`; break;
+        case 0x10: r = `(${ld} - ${bl}) | 0`; break;
+        case 0x20: r = `Math.imul(${ld}, ${bl})`; break;
+        case 0x30: r = `A.udiv32(${ld}, ${bl})`; break;
+        case 0x40: r = `${ld} | ${bl}`; break;
+        case 0x50: r = `${ld} & ${bl}`; break;
+        case 0x60: r = `${ld} << ${sh}`; break;
+        case 0x70: r = `(${ld} >>> ${sh}) | 0`; break;
+        case 0x80: r = `-${ld} | 0`; break;
+        case 0x90: r = `A.umod32(${ld}, ${bl})`; break;
+        case 0xa0: r = `${ld} ^ ${bl}`; break;
+        case 0xb0: r = `${bl}`; break;
+        default: r = `${ld} >> ${sh}`; break;
+      }
+      e(`${ld} = ${r}; ${hd} = 0;`);
+      continue;
+    }
+    if (o < 0x100 && (cls === 5 || cls === 6)) {
+      if (o === OP_JA) { e(goto(pc, tgt[pc]!)); continue; }
+      if (o === OP_EXIT) { e(exitSeq); continue; }
+      if (o === OP_CALL_HELPER) {
+        e(`${argsToA} run.pc = ${pc}; run.rlo = 0; run.rhi = 0; H[${k}](run); l0 = run.rlo; h0 = run.rhi;`);
+        continue;
+      }
+      if (o === OP_CALLX) {
+        e(`q = run.callxTarget(${pc}, ${ld}, ${hd}); if (q < 0) { ${argsToA} run.pc = ${pc}; run.rlo = 0; run.rhi = 0; H[-1 - q](run); l0 = run.rlo; h0 = run.rhi; } else { ${callSeq(pc, 'q')} }`);
+        continue;
+      }
+      if (o === OP_MAY_GOTO) { e(`if (mg === 0) { ${goto(pc, tgt[pc]!)} } mg--;`); continue; }
+      const code = o & 0xf0;
+      let c: string;
+      if (cls === 5) {
+        switch (code) {
+          case 0x10: c = `${ld} === ${bl} && ${hd} === ${bh}`; break;
+          case 0x50: c = `${ld} !== ${bl} || ${hd} !== ${bh}`; break;
+          case 0x40: c = `((${ld} & ${bl}) | (${hd} & ${bh})) !== 0`; break;
+          default: {
+            const signed = code === 0x60 || code === 0x70 || code === 0xc0 || code === 0xd0;
+            const rel = code === 0x20 || code === 0x60 ? '>' : code === 0x30 || code === 0x70 ? '>=' : code === 0xa0 || code === 0xc0 ? '<' : '<=';
+            const strict = rel[0]!;
+            const hiA = signed ? hd : `(${hd} >>> 0)`;
+            const hiB = signed ? bh : bhu;
+            c = `${hiA} ${strict} ${hiB} || (${hd} === ${bh} && (${ld} >>> 0) ${rel} ${blu})`;
+          }
+        }
+      } else {
+        switch (code) {
+          case 0x10: c = `${ld} === ${bl}`; break;
+          case 0x50: c = `${ld} !== ${bl}`; break;
+          case 0x40: c = `(${ld} & ${bl}) !== 0`; break;
+          default: {
+            const signed = code === 0x60 || code === 0x70 || code === 0xc0 || code === 0xd0;
+            const rel = code === 0x20 || code === 0x60 ? '>' : code === 0x30 || code === 0x70 ? '>=' : code === 0xa0 || code === 0xc0 ? '<' : '<=';
+            c = signed ? `${ld} ${rel} ${bl}` : `(${ld} >>> 0) ${rel} ${blu}`;
+          }
+        }
+      }
+      e(`if (${c}) { ${goto(pc, tgt[pc]!)} }`);
+      continue;
+    }
+    if (o < 0x100 && cls === 1) {
+      const sz = o === 0x61 || o === 0x81 ? 4 : o === 0x69 || o === 0x89 ? 2 : o === 0x71 || o === 0x91 ? 1 : 8;
+      const ofs = off[pc]!;
+      const slow = o >= 0x80
+        ? `run.slowLoad(${pc}, ${L(s)}, ${Hh(s)}, ${ofs}, ${sz}); run.badCall(${pc}, 'sign-extending load from the context');`
+        : `run.slowLoad(${pc}, ${L(s)}, ${Hh(s)}, ${ofs}, ${sz}); ${ld} = T[0]; ${hd} = T[1];`;
+      let fast: string;
+      switch (o) {
+        case 0x61: fast = `${ld} = t.dv.getInt32(a, true); ${hd} = 0;`; break;
+        case 0x69: fast = `${ld} = t.dv.getUint16(a, true); ${hd} = 0;`; break;
+        case 0x71: fast = `${ld} = t.u8[a]; ${hd} = 0;`; break;
+        case 0x79: fast = `${ld} = t.dv.getInt32(a, true); ${hd} = t.dv.getInt32(a + 4, true);`; break;
+        case 0x81: fast = `${ld} = t.dv.getInt32(a, true); ${hd} = ${ld} >> 31;`; break;
+        case 0x89: fast = `${ld} = t.dv.getInt16(a, true); ${hd} = ${ld} >> 31;`; break;
+        default: fast = `${ld} = t.dv.getInt8(a); ${hd} = ${ld} >> 31;`; break;
+      }
+      e(`a = ${L(s)} + ${ofs}; t = RG[${Hh(s)}]; if (t === undefined || a < t.start || a + ${sz} > t.len) { ${slow} } else { ${fast} }`);
+      continue;
+    }
+    if (o < 0x100 && (cls === 2 || cls === 3)) {
+      const atomic = (o & 0xe0) === 0xc0;
+      const sz = atomic ? (o === 0xdb ? 8 : 4) : (o & 0x18) === 0 ? 4 : (o & 0x18) === 8 ? 2 : (o & 0x18) === 0x10 ? 1 : 8;
+      const ofs = off[pc]!;
+      e(`a = ${ld} + ${ofs}; t = RG[${hd}]; if (t === undefined || a < t.start || a + ${sz} > t.wlen) run.badAccess(${pc}, ${ld}, ${hd}, ${ofs}, ${sz}, true);`);
+      const vl = cls === 2 ? `${k}` : L(s);
+      const vh = cls === 2 ? `${kh}` : Hh(s);
+      if (!atomic) {
+        if (sz === 4) e(`t.dv.setInt32(a, ${vl}, true);`);
+        else if (sz === 2) e(`t.dv.setInt16(a, ${vl}, true);`);
+        else if (sz === 1) e(`t.u8[a] = ${vl};`);
+        else e(`t.dv.setInt32(a, ${vl}, true); t.dv.setInt32(a + 4, ${vh}, true);`);
+        continue;
+      }
+      e(`ol = t.dv.getInt32(a, true); oh = ${sz === 8 ? 't.dv.getInt32(a + 4, true)' : '0'};`);
+      const store = `t.dv.setInt32(a, nl, true);${sz === 8 ? ' t.dv.setInt32(a + 4, nh, true);' : ''}`;
+      const fetch = (k & 1) !== 0 ? ` ${vl} = ol; ${vh} = oh;` : '';
+      switch (k & ~1) {
+        case 0x00: e(`nl = (ol + ${vl}) | 0; nh = (oh + ${vh} + ((ol >>> 0) + (${vl} >>> 0) > 4294967295 ? 1 : 0)) | 0; ${store}${fetch}`); break;
+        case 0x40: e(`nl = ol | ${vl}; nh = oh | ${vh}; ${store}${fetch}`); break;
+        case 0x50: e(`nl = ol & ${vl}; nh = oh & ${vh}; ${store}${fetch}`); break;
+        case 0xa0: e(`nl = ol ^ ${vl}; nh = oh ^ ${vh}; ${store}${fetch}`); break;
+        case 0xe0: e(`nl = ${vl}; nh = ${vh}; ${store}${fetch}`); break;
+        default: {
+          const eq = sz === 8 ? 'l0 === ol && h0 === oh' : 'l0 === ol';
+          e(`if (${eq}) { nl = ${vl}; nh = ${vh}; ${store} } l0 = ol; h0 = oh;`);
+        }
+      }
+      continue;
+    }
+    if (o === OP_LDDW) {
+      e(`${ld} = ${k}; ${hd} = ${imm2[pc]!};`);
+      continue;
+    }
+    if (o < 0x100) {
+      // Legacy BPF_LD | BPF_ABS / BPF_IND.
+      const sz = (o & 0x18) === 0 ? 4 : (o & 0x18) === 8 ? 2 : 1;
+      const kk = (o & 0xe0) === 0x40 ? `(${k} + ${L(s)}) | 0` : `${k}`;
+      e(`if (!run.ldAbs(${kk}, ${sz})) { run.xlo = 0; run.xhi = 0; run.depth = base; ${RET} } l0 = T[0]; h0 = 0;`);
+      continue;
+    }
+    const ls = L(s);
+    const hs = Hh(s);
+    switch (o) {
+      case OP_SDIV64K: case OP_SDIV64X: case OP_SMOD64K: case OP_SMOD64X: {
+        const xr = o === OP_SDIV64X || o === OP_SMOD64X;
+        const fn = o <= OP_SDIV64X ? 'sdiv64' : 'smod64';
+        e(`A.${fn}(${ld}, ${hd}, ${xr ? ls : k}, ${xr ? hs : kh}); ${ld} = T[0]; ${hd} = T[1];`);
+        break;
+      }
+      case OP_SDIV32K: case OP_SDIV32X: case OP_SMOD32K: case OP_SMOD32X: {
+        const xr = o === OP_SDIV32X || o === OP_SMOD32X;
+        const fn = o <= OP_SDIV32X ? 'sdiv32' : 'smod32';
+        e(`${ld} = A.${fn}(${ld}, ${xr ? ls : k}); ${hd} = 0;`);
+        break;
+      }
+      case OP_MOVSX32_8: e(`${ld} = (${ls} << 24) >> 24; ${hd} = 0;`); break;
+      case OP_MOVSX32_16: e(`${ld} = (${ls} << 16) >> 16; ${hd} = 0;`); break;
+      case OP_MOVSX64_8: e(`${ld} = (${ls} << 24) >> 24; ${hd} = ${ld} >> 31;`); break;
+      case OP_MOVSX64_16: e(`${ld} = (${ls} << 16) >> 16; ${hd} = ${ld} >> 31;`); break;
+      case OP_MOVSX64_32: e(`${ld} = ${ls}; ${hd} = ${ld} >> 31;`); break;
+      case OP_LE16: e(`${ld} &= 0xffff; ${hd} = 0;`); break;
+      case OP_LE32: e(`${hd} = 0;`); break;
+      case OP_LE64: break;
+      case OP_BE16: case OP_BSWAP16: e(`${ld} = A.bswap16(${ld}); ${hd} = 0;`); break;
+      case OP_BE32: case OP_BSWAP32: e(`${ld} = A.bswap32(${ld}); ${hd} = 0;`); break;
+      case OP_BE64: case OP_BSWAP64: e(`q = ${ld}; ${ld} = A.bswap32(${hd}); ${hd} = A.bswap32(q);`); break;
+      case OP_CALL_LOCAL: e(callSeq(pc, `${tgt[pc]!}`)); break;
+      case OP_CALL_TAIL:
+        e(`${argsToA} run.pc = ${pc}; if (run.tailCall()) { l0 = run.xlo; h0 = run.xhi; ${exitSeq} }`);
+        break;
+      case OP_CALL_KFUNC: e(`run.badCall(${pc}, ${JSON.stringify(`kfunc calls are not supported (btf id ${k})`)});`); break;
+      default: e(`run.badCall(${pc}, 'invalid instruction slot');`);
+    }
+  }
+  e(`run.badCall(${n}, 'execution fell off the end of the program');`);
+
+  const regs: string[] = [];
+  for (let r = 0; r <= 10; r++) {
+    const init = r >= 1 && r <= 5 ? [`args[${2 * r - 2}] | 0`, `args[${2 * r - 1}] | 0`] : ['0', '0'];
+    if (r === 10) init[1] = `${TAG_STACK}`;
+    regs.push(`l${r} = ${init[0]}`, `h${r} = ${init[1]}`);
+  }
+  const head = [
+    "'use strict';",
+    'const T = A.T;',
+    'return function exec(run, entry, args) {',
+    `  let ${regs.join(', ')};`,
+    '  const base = run.depth;',
+    '  l10 = run.enterFrame(entry);',
+    `  const RG = run.regions, Ar = run.args${hasCalls ? ', F = []' : ''};`,
+    `  let pc = entry, budget = ${budgeted ? maxSteps : 0}, mg = ${BPF_MAX_LOOPS}, t = undefined, q = 0, a = 0, ol = 0, oh = 0, nl = 0, nh = 0;`,
+  ];
+  const body = (lines: string[], indent: string): string[] => [
+    `${indent}for (;;) {`,
+    `${indent}  switch (pc) {`,
+    ...lines.map((l) => (l.startsWith('case ') ? `${indent}  ${l}` : `${indent}    ${l}`)),
+    `${indent}  default: run.badCall(pc, "jump to a slot that is not an instruction");`,
+    `${indent}  }`,
+    `${indent}}`,
+  ];
+  if (!chunked) return [...head, ...body(out, '  '), '};'].join('\n');
+  const chunks: string[][] = [[]];
+  for (const l of out) {
+    if (l === CHUNK_MARK) chunks.push([]);
+    else chunks[chunks.length - 1]!.push(l);
+  }
+  // Chunk k holds slots [k * CHUNK, (k + 1) * CHUNK); a chunk that holds no instruction start
+  // (the tail of an lddw) never receives control.
+  const fns: string[] = [];
+  const table: string[] = [];
+  let ci = 0;
+  for (let k = 0; k <= chunkOf(n - 1); k++) {
+    const has = chunks[ci] !== undefined && out.length > 0 && firstSlotOf(chunks[ci]!, k, chunkOf);
+    if (has) {
+      fns.push(`  function c${k}(pc) {`, ...body(chunks[ci]!, '    '), '  }');
+      table.push(`c${k}`);
+      ci++;
+    } else {
+      table.push('undefined');
+    }
+  }
+  return [
+    ...head,
+    ...fns,
+    `  const C = [${table.join(', ')}];`,
+    `  for (;;) { pc = C[Math.floor(pc / ${CHUNK})](pc); if (pc < 0) return; }`,
+    '};',
+  ].join('\n');
+}
+
+/** True when a chunk's first `case` label belongs to chunk k. */
+function firstSlotOf(lines: readonly string[], k: number, chunkOf: (s: number) => number): boolean {
+  const first = lines.find((l) => l.startsWith('case '));
+  return first !== undefined && chunkOf(Number(first.slice(5, -1))) === k;
+}
+
+/** Inline code of a 64-bit shift by a constant (0..63). */
+function shiftK(kind: 'lsh' | 'rsh' | 'arsh', l: string, h: string, n: number): string {
+  if (n === 0) return '';
+  if (kind === 'lsh') {
+    return n < 32 ? `${h} = (${h} << ${n}) | (${l} >>> ${32 - n}); ${l} = ${l} << ${n};` : `${h} = ${l} << ${n - 32}; ${l} = 0;`;
+  }
+  if (kind === 'rsh') {
+    return n < 32 ? `${l} = (${l} >>> ${n}) | (${h} << ${32 - n}); ${h} = ${h} >>> ${n};` : `${l} = (${h} >>> ${n - 32}) | 0; ${h} = 0;`;
+  }
+  return n < 32 ? `${l} = (${l} >>> ${n}) | (${h} << ${32 - n}); ${h} = ${h} >> ${n};` : `${l} = ${h} >> ${n - 32}; ${h} = ${h} >> 31;`;
+}

@@ -1,0 +1,174 @@
+/**
+ * Making and running programs: `compile()` validates and pre-decodes once, builds the chosen
+ * engine, and returns an immutable {@link VmProgram} whose `runRaw`/`runXdp` set up the memory
+ * of a run (the XDP frame of BPF_PROG_TEST_RUN, or uBPF's raw memory) and turn a fault into a
+ * result value.
+ */
+import type { Instruction } from '../isa';
+import { joinU64 } from './alu64';
+import { decodeProgram } from './decode';
+import { interpCode } from './interp';
+import { jitCode } from './jit';
+import { CODE, Run, type Code } from './runtime';
+import { Space } from './space';
+import {
+  TAG_CTX, VmFault, XDP_ABORTED, XDP_MAX_PACKET, type CompileOptions, type Engine, type HelperTable,
+  type RawInput, type RunResult, type VmProgram, type VmSpace, type XdpInput, type XdpResult,
+} from './types';
+import { XdptsError } from '../util';
+
+const NO_HELPERS: HelperTable = { helpers: [] };
+const DEFAULT_MAX_STEPS = 1 << 26;
+const EMPTY = new Uint8Array(0);
+
+class Program implements VmProgram {
+  readonly engine: Engine;
+  readonly insns: readonly Instruction[];
+  readonly [CODE]: Code;
+  constructor(engine: Engine, insns: readonly Instruction[], code: Code) {
+    this.engine = engine;
+    // A frozen copy: the program keeps meaning what it was compiled from.
+    this.insns = Object.freeze(insns.map((i) => Object.freeze({ ...i })));
+    this[CODE] = code;
+    Object.freeze(this);
+  }
+
+  runRaw(input: RawInput = {}): RunResult {
+    const code = this[CODE];
+    const run = runOf(code.space);
+    run.begin(code, false);
+    const args = new Int32Array(10);
+    const mem = input.mem !== undefined && input.mem.length > 0 ? input.mem.slice() : undefined;
+    let r: Result;
+    try {
+      if (mem !== undefined) {
+        // uBPF: r1 = the memory, r2 = its length; a copy so the caller's bytes stay unchanged.
+        args[0] = 0;
+        args[1] = run.exposeRaw(mem);
+        args[2] = mem.length;
+      }
+      code.exec(run, 0, args);
+      r = result(run.xlo, run.xhi);
+    } catch (e) {
+      r = faulted(e);
+    } finally {
+      run.end();
+    }
+    if (mem !== undefined) r.mem = mem;
+    return r;
+  }
+
+  runXdp(input: XdpInput): XdpResult {
+    const code = this[CODE];
+    if (input.packet.length > XDP_MAX_PACKET) {
+      throw new XdptsError(`packet of ${input.packet.length} bytes is larger than the ${XDP_MAX_PACKET} bytes an XDP frame holds`, 'EINVAL');
+    }
+    const run = runOf(code.space);
+    run.begin(code, true);
+    const x = run.xdpState;
+    x.load(input.packet);
+    x.ingressIfindex = input.ingressIfindex ?? 0;
+    x.rxQueueIndex = input.rxQueueIndex ?? 0;
+    x.egressIfindex = input.egressIfindex ?? 0;
+    const args = run.entryArgs;
+    args[0] = 0;
+    args[1] = TAG_CTX;
+    let lo = 0;
+    let hi = 0;
+    let fault: VmFault | undefined;
+    // Timing costs two clock reads: only when asked for (test_run passes repeat).
+    const timed = input.repeat !== undefined;
+    const repeat = Math.max(1, input.repeat ?? 1);
+    const t0 = timed ? performance.now() : 0;
+    try {
+      for (let i = 0; i < repeat; i++) {
+        code.exec(run, 0, args);
+        lo = run.xlo;
+        hi = run.xhi;
+      }
+    } catch (e) {
+      fault = faulted(e).fault;
+    } finally {
+      run.end();
+    }
+    const durationNs = timed ? Math.round(((performance.now() - t0) * 1e6) / repeat) : 0;
+    const meta = x.dataMeta === x.data ? EMPTY : x.frame.slice(x.dataMeta, x.data);
+    return new XdpRunResult(lo, hi, fault, x.frame.slice(x.data, x.dataEnd), meta, durationNs);
+  }
+}
+
+function runOf(space: Space): Run {
+  return (space.runState ??= new Run(space)) as Run;
+}
+
+/** A run's result; `r0` as a BigInt is computed only when asked for (keeps BigInt off the hot path). */
+class Result implements RunResult {
+  readonly r0lo: number;
+  readonly r0hi: number;
+  readonly fault?: VmFault;
+  mem?: Uint8Array;
+  constructor(lo: number, hi: number, fault?: VmFault) {
+    this.r0lo = lo;
+    this.r0hi = hi;
+    if (fault) this.fault = fault;
+  }
+  get r0(): bigint {
+    return joinU64(this.r0lo, this.r0hi);
+  }
+}
+
+/** An XDP run's result. */
+class XdpRunResult extends Result implements XdpResult {
+  readonly action: number;
+  readonly packet: Uint8Array;
+  readonly meta: Uint8Array;
+  readonly durationNs: number;
+  constructor(lo: number, hi: number, fault: VmFault | undefined, packet: Uint8Array, meta: Uint8Array, durationNs: number) {
+    super(lo, hi, fault);
+    this.durationNs = durationNs;
+    this.action = fault ? XDP_ABORTED : lo >>> 0;
+    this.packet = packet;
+    this.meta = meta;
+  }
+}
+
+function result(lo: number, hi: number): Result {
+  return new Result(lo, hi);
+}
+
+function faulted(e: unknown): Result {
+  if (e instanceof VmFault) return new Result(0, 0, e);
+  // Deep host recursion (tail calls of callbacks of tail calls...) is reported, not thrown.
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return new Result(0, 0, new VmFault(-1, 'host stack exhausted'));
+  // Anything else is a bug in a helper or in the VM: let it surface.
+  throw e;
+}
+
+/**
+ * Compiles a program for the chosen engine. Validates it (unknown opcodes, bad registers,
+ * writes to r10, jumps outside the program, calls to helpers missing from the table) and
+ * throws a VmCompileError on the first problem.
+ */
+export function compile(insns: readonly Instruction[], opts: CompileOptions): VmProgram {
+  const helpers = opts.helpers ?? NO_HELPERS;
+  const space = (opts.space ?? new Space()) as Space;
+  if (!(space instanceof Space)) throw new XdptsError('the address space was not made by createSpace()', 'vm');
+  const dec = decodeProgram(insns, opts.resolvePseudo, (id) => helpers.helpers[id] !== undefined, helpers.tailCall !== undefined);
+  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+  if (!(maxSteps >= 0)) throw new XdptsError(`maxSteps must be a number >= 0, not ${maxSteps}`, 'vm');
+  const code = opts.engine === 'jit' ? jitCode(dec, space, helpers, maxSteps) : interpCode(dec, space, helpers, maxSteps);
+  return new Program(opts.engine, insns, code);
+}
+
+/** Convenience: compile and run raw bytecode once (uBPF style). */
+export function runRaw(prog: VmProgram, mem?: Uint8Array): RunResult {
+  return prog.runRaw(mem === undefined ? {} : { mem });
+}
+
+/** Convenience: run an XDP program over one packet. */
+export function runXdp(prog: VmProgram, input: XdpInput): XdpResult {
+  return prog.runXdp(input);
+}
+
+/** Type re-export for callers that make spaces. */
+export type { VmSpace };
