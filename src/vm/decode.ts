@@ -16,7 +16,7 @@ import {
   insnWidth,
   type Instruction,
 } from '../isa';
-import { TAG_FUNC, VmCompileError, type PseudoResolver } from './types';
+import { TAG_FUNC, VmCompileError, type HelperFn, type HelperTable, type PseudoResolver } from './types';
 
 /** Internal operation codes beyond the raw opcode byte (which is used as is where unambiguous). */
 export const OP_INVALID = -1;
@@ -51,6 +51,73 @@ export const OP_CALL_TAIL = 0x122;
 export const OP_CALLX = 0x8d;
 export const OP_EXIT = 0x95;
 export const OP_MAY_GOTO = 0xe5;
+
+/**
+ * Helper call sites whose r1 is a constant: the call's slot → the slot of the `lddw` into r1
+ * that dominates it in its basic block (no jump target, jump, call or other write of r1 in
+ * between). For {@link HelperTable.specialize}.
+ */
+export function constR1Calls(dec: Decoded): Map<number, number> {
+  const { op, dst, src, tgt, n } = dec;
+  const entered = new Uint8Array(n + 1);
+  for (const e of dec.entries) entered[e] = 1;
+  for (let pc = 0; pc < n; pc++) {
+    if (tgt[pc]! >= 0) entered[tgt[pc]!] = 1;
+    if (op[pc] === OP_CALL_LOCAL || op[pc] === OP_CALLX) entered[pc + 1] = 1;
+  }
+  const out = new Map<number, number>();
+  for (let pc = 0; pc < n; pc++) {
+    if (op[pc] !== OP_CALL_HELPER || entered[pc]) continue;
+    for (let i = pc - 1; i >= 0; i--) {
+      const o = op[i]!;
+      if (o === OP_INVALID) continue; // second slot of an lddw
+      const cls = o & 7;
+      if (o === OP_LDDW) {
+        if (dst[i] === 1) {
+          out.set(pc, i);
+          break;
+        }
+      } else if (o >= 0x100 || cls === 5 || cls === 6) {
+        break; // jumps, calls, exits, and extended ops (which may write r1) end the search
+      } else if (cls === 2 || cls === 3) {
+        // Stores write no register; atomics with BPF_FETCH / cmpxchg write src or r0.
+        if ((o & 0xe0) === 0xc0 && src[i] === 1) break;
+      } else if (dst[i] === 1 || cls === 0) {
+        break; // ALU/loads into r1, and legacy ld_abs/ld_ind (they write r0 and may end the run)
+      }
+      if (entered[i]) break;
+    }
+  }
+  return out;
+}
+
+/** The instruction at each slot (undefined on the second slot of an lddw). */
+export function slotInsns(dec: Decoded): (Instruction | undefined)[] {
+  const out: (Instruction | undefined)[] = new Array(dec.n);
+  let pc = 0;
+  for (const i of dec.insns) {
+    out[pc] = i;
+    pc += insnWidth(i.opcode);
+  }
+  return out;
+}
+
+/**
+ * The specialised helpers of a program's call sites (slot → function) that the table's
+ * {@link HelperTable.specialize} offers; empty when it has none.
+ */
+export function specializedCalls(dec: Decoded, table: HelperTable): Map<number, HelperFn> {
+  const out = new Map<number, HelperFn>();
+  if (table.specialize === undefined) return out;
+  const sites = constR1Calls(dec);
+  if (sites.size === 0) return out;
+  const insns = slotInsns(dec);
+  for (const [call, load] of sites) {
+    const fn = table.specialize(dec.imm[call]!, dec.imm[load]!, dec.imm2[load]!, insns[load]!);
+    if (fn !== undefined) out.set(call, fn);
+  }
+  return out;
+}
 
 /** Kernel helper id of bpf_tail_call (include/uapi/linux/bpf.h). */
 export const BPF_FUNC_tail_call = 12;

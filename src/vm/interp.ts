@@ -11,7 +11,7 @@ import {
   OP_BE16, OP_BE32, OP_BE64, OP_BSWAP16, OP_BSWAP32, OP_BSWAP64, OP_CALLX, OP_CALL_HELPER, OP_CALL_KFUNC,
   OP_CALL_LOCAL, OP_CALL_TAIL, OP_EXIT, OP_JA, OP_LDDW, OP_LE16, OP_LE32, OP_LE64, OP_MAY_GOTO,
   OP_MOVSX32_16, OP_MOVSX32_8, OP_MOVSX64_16, OP_MOVSX64_32, OP_MOVSX64_8, OP_SDIV32K, OP_SDIV32X,
-  OP_SDIV64K, OP_SDIV64X, OP_SMOD32K, OP_SMOD32X, OP_SMOD64K, OP_SMOD64X, type Decoded,
+  OP_SDIV64K, OP_SDIV64X, OP_SMOD32K, OP_SMOD32X, OP_SMOD64K, OP_SMOD64X, specializedCalls, type Decoded,
 } from './decode';
 import type { Code, Run } from './runtime';
 import type { Space } from './space';
@@ -21,6 +21,10 @@ import { BPF_MAX_LOOPS, TAG_STACK, VmFault, type HelperFn, type HelperTable } fr
 export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number): Code {
   const { op, dst, src, off, imm, imm2, tgt, n } = dec;
   const H: (HelperFn | undefined)[] = helpers.helpers.slice();
+  // The helper each call slot runs: the table's, or a specialised one (HelperTable.specialize).
+  const HS: (HelperFn | undefined)[] = new Array<HelperFn | undefined>(n).fill(undefined);
+  for (let pc = 0; pc < n; pc++) if (op[pc] === OP_CALL_HELPER) HS[pc] = H[imm[pc]!];
+  for (const [pc, fn] of specializedCalls(dec, helpers)) HS[pc] = fn;
 
   function exec(run: Run, entry: number, args: ArrayLike<number>): void {
     const R = run.enterRegs();
@@ -30,8 +34,9 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
     R[21] = TAG_STACK;
     const RG = run.regions;
     const A = run.args;
-    // Saved state of callers: return pc, r6..r9 (8 halves), r10 lo, may_goto budget.
-    const frames: number[] = [];
+    // Saved state of callers: return pc, r6..r9 (8 halves), r10 lo, may_goto budget. Made on
+    // the first local call only: most runs never make one.
+    let frames: number[] = NO_FRAMES;
     let pc = entry;
     let budget = maxSteps;
     let mg = BPF_MAX_LOOPS;
@@ -40,6 +45,97 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
       const o = op[pc]!;
       const d = dst[pc]! << 1;
       const s = src[pc]! << 1;
+      // The most frequent operations first, through one dense switch (a jump table): moves,
+      // 64-bit add, loads and stores, 64-bit compares against 0/imm/reg, lddw. Everything
+      // else (and every slow path) goes through the generic decoding below.
+      switch (o) {
+        case 0xb7: { const k = imm[pc]!; R[d] = k; R[d + 1] = k >> 31; pc++; continue; }
+        case 0xbf: R[d] = R[s]!; R[d + 1] = R[s + 1]!; pc++; continue;
+        case 0xb4: R[d] = imm[pc]!; R[d + 1] = 0; pc++; continue;
+        case 0x07: {
+          const al = R[d]!;
+          const bl = imm[pc]!;
+          const lo = (al + bl) | 0;
+          R[d + 1] = (R[d + 1]! + (bl >> 31) + ((al >>> 0) + (bl >>> 0) > 0xffffffff ? 1 : 0)) | 0;
+          R[d] = lo;
+          pc++;
+          continue;
+        }
+        case 0x0f: {
+          const al = R[d]!;
+          const bl = R[s]!;
+          const lo = (al + bl) | 0;
+          R[d + 1] = (R[d + 1]! + R[s + 1]! + ((al >>> 0) + (bl >>> 0) > 0xffffffff ? 1 : 0)) | 0;
+          R[d] = lo;
+          pc++;
+          continue;
+        }
+        case 0x18: R[d] = imm[pc]!; R[d + 1] = imm2[pc]!; pc += 2; continue;
+        case 0x15: case 0x55: case 0x1d: case 0x5d: {
+          const bl = o & 8 ? R[s]! : imm[pc]!;
+          const bh = o & 8 ? R[s + 1]! : bl >> 31;
+          const eq = R[d] === bl && R[d + 1] === bh;
+          if (eq === (o < 0x50)) {
+            const t = tgt[pc]!;
+            if (t <= pc && --budget < 0) stepLimit(pc, maxSteps);
+            pc = t;
+          } else {
+            pc++;
+          }
+          continue;
+        }
+        case 0x25: case 0x2d: case 0xa5: case 0xad: {
+          // Unsigned 64-bit > (0x2x) or < (0xax).
+          const bl = o & 8 ? R[s]! : imm[pc]!;
+          const bh = o & 8 ? R[s + 1]! : bl >> 31;
+          const c = ucmp64(R[d]!, R[d + 1]!, bl, bh);
+          if (o < 0xa0 ? c > 0 : c < 0) {
+            const t = tgt[pc]!;
+            if (t <= pc && --budget < 0) stepLimit(pc, maxSteps);
+            pc = t;
+          } else {
+            pc++;
+          }
+          continue;
+        }
+        case 0x61: case 0x69: case 0x71: case 0x79: {
+          const lo = R[s]!;
+          const r = RG[R[s + 1]!];
+          const a = lo + off[pc]!;
+          const sz = o === 0x61 ? 4 : o === 0x69 ? 2 : o === 0x71 ? 1 : 8;
+          if (r === undefined || a < r.start || a + sz > r.len) break; // the generic path: ctx fields, faults
+          const v = r.dv;
+          if (o === 0x71) R[d] = r.u8[a]!;
+          else if (o === 0x61) R[d] = v.getInt32(a, true);
+          else if (o === 0x69) R[d] = v.getUint16(a, true);
+          else {
+            R[d] = v.getInt32(a, true);
+            R[d + 1] = v.getInt32(a + 4, true);
+            pc++;
+            continue;
+          }
+          R[d + 1] = 0;
+          pc++;
+          continue;
+        }
+        case 0x63: case 0x6b: case 0x73: case 0x7b: case 0x62: case 0x6a: case 0x72: case 0x7a: {
+          const r = RG[R[d + 1]!];
+          const a = R[d]! + off[pc]!;
+          const sz = (o & 0x18) === 0 ? 4 : (o & 0x18) === 8 ? 2 : (o & 0x18) === 0x10 ? 1 : 8;
+          if (r === undefined || a < r.start || a + sz > r.wlen) break; // the generic path faults
+          const vl = o & 1 ? R[s]! : imm[pc]!;
+          const v = r.dv;
+          if (sz === 4) v.setInt32(a, vl, true);
+          else if (sz === 1) r.u8[a] = vl;
+          else if (sz === 2) v.setInt16(a, vl, true);
+          else {
+            v.setInt32(a, vl, true);
+            v.setInt32(a + 4, o & 1 ? R[s + 1]! : vl >> 31, true);
+          }
+          pc++;
+          continue;
+        }
+      }
       if (o < 0x100) {
         const cls = o & 7;
         if (cls === 7 || cls === 4) {
@@ -101,7 +197,7 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
             continue;
           }
           if (o === OP_EXIT) {
-            if (frames.length === 0) {
+            if (frames === NO_FRAMES || frames.length === 0) {
               run.xlo = R[0]!;
               run.xhi = R[1]!;
               run.depth = base;
@@ -120,7 +216,7 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
             run.pc = pc;
             run.rlo = 0;
             run.rhi = 0;
-            H[imm[pc]!]!(run);
+            HS[pc]!(run);
             R[0] = run.rlo;
             R[1] = run.rhi;
             pc++;
@@ -130,6 +226,7 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
             const t = run.callxTarget(pc, R[d]!, R[d + 1]!);
             if (t >= 0) {
               if (--budget < 0) stepLimit(pc, maxSteps);
+              if (frames === NO_FRAMES) frames = [];
               pushFrame(run, R, frames, pc, mg);
               mg = BPF_MAX_LOOPS;
               pc = t;
@@ -297,6 +394,7 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
         case OP_BE64: case OP_BSWAP64: { const lo = R[d]!; R[d] = bswap32(R[d + 1]!); R[d + 1] = bswap32(lo); break; }
         case OP_CALL_LOCAL:
           if (--budget < 0) stepLimit(pc, maxSteps);
+          if (frames === NO_FRAMES) frames = [];
           pushFrame(run, R, frames, pc, mg);
           mg = BPF_MAX_LOOPS;
           pc = tgt[pc]!;
@@ -308,7 +406,7 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
             // The target replaced this frame: return its r0 from this frame.
             R[0] = run.xlo;
             R[1] = run.xhi;
-            if (frames.length === 0) {
+            if (frames === NO_FRAMES || frames.length === 0) {
               run.depth = base;
               run.leaveRegs();
               return;
@@ -334,6 +432,9 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
 
   return { dec, space, helpers, exec };
 }
+
+/** The empty caller stack of an invocation that made no local call yet (never pushed to). */
+const NO_FRAMES: number[] = [];
 
 /** Evaluates a jump condition code from a three-way compare and the jset test. */
 function cond(code: number, c: number, set: boolean): boolean {

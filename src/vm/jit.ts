@@ -11,39 +11,43 @@ import {
   OP_BE16, OP_BE32, OP_BE64, OP_BSWAP16, OP_BSWAP32, OP_BSWAP64, OP_CALLX, OP_CALL_HELPER, OP_CALL_KFUNC,
   OP_CALL_LOCAL, OP_CALL_TAIL, OP_EXIT, OP_JA, OP_LDDW, OP_LE16, OP_LE32, OP_LE64, OP_MAY_GOTO,
   OP_MOVSX32_16, OP_MOVSX32_8, OP_MOVSX64_16, OP_MOVSX64_32, OP_MOVSX64_8, OP_SDIV32K, OP_SDIV32X,
-  OP_SDIV64K, OP_SDIV64X, OP_SMOD32K, OP_SMOD32X, OP_SMOD64K, OP_SMOD64X, type Decoded,
+  OP_SDIV64K, OP_SDIV64X, OP_SMOD32K, OP_SMOD32X, OP_SMOD64K, OP_SMOD64X, specializedCalls, type Decoded,
 } from './decode';
 import type { Code, Run } from './runtime';
 import type { Space } from './space';
-import { BPF_MAX_LOOPS, TAG_STACK, type HelperTable } from './types';
+import { BPF_MAX_LOOPS, MAX_BPF_STACK, TAG_CTX, TAG_PACKET, TAG_STACK, type HelperTable } from './types';
 
 type ExecFn = (run: Run, entry: number, args: ArrayLike<number>) => void;
-type Factory = (H: unknown, A: typeof alu) => ExecFn;
+type Factory = (H: unknown, A: typeof alu, S: unknown) => ExecFn;
 
 /** Programs above this many slots are compiled as chunk functions of CHUNK slots. */
 const CHUNKED_ABOVE = 4096;
 const CHUNK = 1024;
 const CHUNK_MARK = '\u0000chunk';
+/** Most jump targets a program may have to be emitted as nested labelled blocks. */
+const MAX_BLOCKS = 1000;
 
 /** Generated factories by source text: identical programs share one `new Function`. */
 const FACTORIES = new Map<string, Factory>();
 
 /** Compiles a decoded program to a JavaScript function. */
 export function jitCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number): Code {
-  const source = generate(dec, maxSteps);
+  // Call sites with a specialised helper call S[i] (the i-th of `special`) instead of H[id].
+  const special = specializedCalls(dec, helpers);
+  const source = generate(dec, maxSteps, new Map([...special.keys()].map((pc, i) => [pc, i])));
   let factory = FACTORIES.get(source);
   if (factory === undefined) {
-    factory = new Function('H', 'A', source) as Factory;
+    factory = new Function('H', 'A', 'S', source) as Factory;
     if (FACTORIES.size > 256) FACTORIES.clear();
     FACTORIES.set(source, factory);
   }
   // A copy, like the interpreter's: the table a program was made with cannot change under it.
-  const exec = factory(helpers.helpers.slice(), alu);
+  const exec = factory(helpers.helpers.slice(), alu, [...special.values()]);
   return { dec, space, helpers, exec };
 }
 
 /** The JavaScript source of a program's factory (exported for debugging and tests). */
-export function generate(dec: Decoded, maxSteps: number): string {
+export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<number, number> = new Map()): string {
   const { op, dst, src, off, imm, imm2, tgt, n } = dec;
   // Effective offsets are computed as `lo + off` on the signed low half: an offset of 2^31 or
   // more (a negative int32) is out of every region, so the slow path, which recomputes the
@@ -64,6 +68,21 @@ export function generate(dec: Decoded, maxSteps: number): string {
     if (chunked && prev >= 0 && chunkOf(pc) !== chunkOf(prev)) labels.add(pc);
     prev = pc;
   }
+  // Programs whose jumps all go forward, with one entry and no calls, are emitted as straight
+  // JavaScript: each jump target closes a labelled block opened at the top and a jump is a
+  // `break` out to it. V8 then optimises one acyclic function instead of a switch in a loop
+  // (the registers need no merge at a loop header). Others keep the dispatch loop.
+  let forward = !chunked && dec.entries.size === 1 && dec.entries.has(0);
+  const targets = new Set<number>();
+  for (let pc = 0; pc < n && forward; pc++) {
+    const o = op[pc]!;
+    if (o === OP_CALL_LOCAL || o === OP_CALLX) forward = false;
+    else if (tgt[pc]! >= 0) {
+      if (tgt[pc]! <= pc) forward = false;
+      else targets.add(tgt[pc]!);
+    }
+  }
+  if (targets.size > MAX_BLOCKS) forward = false;
   const RET = chunked ? 'return -1;' : 'return;';
   const dyn = chunked ? 'return pc;' : 'continue;';
   const stepMsg = JSON.stringify(`step limit of ${maxSteps} backward jumps and calls exceeded`);
@@ -75,7 +94,7 @@ export function generate(dec: Decoded, maxSteps: number): string {
   const Hh = (r: number): string => `h${r}`;
   // maxSteps = Infinity (verified programs) drops the step counting altogether.
   const budgeted = Number.isFinite(maxSteps);
-  const goto = (pc: number, t: number): string =>
+  const goto = (pc: number, t: number): string => forward ? `break L${t};` :
     `${t <= pc && budgeted ? `if (--budget < 0) run.badCall(${pc}, ${stepMsg}); ` : ''}` +
     (chunked && chunkOf(t) !== chunkOf(pc) ? `return ${t};` : `pc = ${t}; continue;`);
   // Programs without local calls never have a caller frame to return to.
@@ -100,7 +119,9 @@ export function generate(dec: Decoded, maxSteps: number): string {
       e(CHUNK_MARK);
     }
     last = pc;
-    if (labels.has(pc)) e(`case ${pc}:`);
+    if (forward) {
+      if (targets.has(pc)) e(`} // L${pc}`);
+    } else if (labels.has(pc)) e(`case ${pc}:`);
     const d = dst[pc]!;
     const s = src[pc]!;
     const k = imm[pc]!;
@@ -157,7 +178,8 @@ export function generate(dec: Decoded, maxSteps: number): string {
       if (o === OP_JA) { e(goto(pc, tgt[pc]!)); continue; }
       if (o === OP_EXIT) { e(exitSeq); continue; }
       if (o === OP_CALL_HELPER) {
-        e(`${argsToA} run.pc = ${pc}; run.rlo = 0; run.rhi = 0; H[${k}](run); l0 = run.rlo; h0 = run.rhi;`);
+        const fn = special.has(pc) ? `S[${special.get(pc)!}]` : `H[${k}]`;
+        e(`${argsToA} run.pc = ${pc}; run.rlo = 0; run.rhi = 0; ${fn}(run); l0 = run.rlo; h0 = run.rhi;`);
         continue;
       }
       if (o === OP_CALLX) {
@@ -202,6 +224,21 @@ export function generate(dec: Decoded, maxSteps: number): string {
       const slow = o >= 0x80
         ? `run.slowLoad(${pc}, ${L(s)}, ${Hh(s)}, ${ofs}, ${sz}); run.badCall(${pc}, 'sign-extending load from the context');`
         : `run.slowLoad(${pc}, ${L(s)}, ${Hh(s)}, ${ofs}, ${sz}); ${ld} = T[0]; ${hd} = T[1];`;
+      if (s === 10 && ofs >= -MAX_BPF_STACK && ofs + sz <= 0) {
+        // r10 is read-only and always (TAG_STACK, frame top >= 512): its frame's 512 bytes
+        // are in the stack region, so these loads need no region lookup or bounds check.
+        const v = `l10 + ${ofs}`;
+        switch (o) {
+          case 0x61: e(`${ld} = SD.getInt32(${v}, true); ${hd} = 0;`); break;
+          case 0x69: e(`${ld} = SD.getUint16(${v}, true); ${hd} = 0;`); break;
+          case 0x71: e(`${ld} = SU[${v}]; ${hd} = 0;`); break;
+          case 0x79: e(`${ld} = SD.getInt32(${v}, true); ${hd} = SD.getInt32(${v} + 4, true);`); break;
+          case 0x81: e(`${ld} = SD.getInt32(${v}, true); ${hd} = ${ld} >> 31;`); break;
+          case 0x89: e(`${ld} = SD.getInt16(${v}, true); ${hd} = ${ld} >> 31;`); break;
+          default: e(`${ld} = SD.getInt8(${v}); ${hd} = ${ld} >> 31;`); break;
+        }
+        continue;
+      }
       let fast: string;
       switch (o) {
         case 0x61: fast = `${ld} = t.dv.getInt32(a, true); ${hd} = 0;`; break;
@@ -212,16 +249,27 @@ export function generate(dec: Decoded, maxSteps: number): string {
         case 0x89: fast = `${ld} = t.dv.getInt16(a, true); ${hd} = ${ld} >> 31;`; break;
         default: fast = `${ld} = t.dv.getInt8(a); ${hd} = ${ld} >> 31;`; break;
       }
-      e(`a = ${L(s)} + ${ofs}; t = RG[${Hh(s)}]; if (t === undefined || a < t.start || a + ${sz} > t.len) { ${slow} } else { ${fast} }`);
+      // The context's packet pointers (xdp_md data, data_end, data_meta) are read inline.
+      const ctx = o === 0x61 ? `if (${Hh(s)} === ${TAG_CTX} && (q = run.ctxPointer(a)) >= 0) { ${ld} = q; ${hd} = ${TAG_PACKET}; } else ` : '';
+      e(`a = ${L(s)} + ${ofs}; t = RG[${Hh(s)}]; if (t === undefined || a < t.start || a + ${sz} > t.len) { ${ctx}{ ${slow} } } else { ${fast} }`);
       continue;
     }
     if (o < 0x100 && (cls === 2 || cls === 3)) {
       const atomic = (o & 0xe0) === 0xc0;
       const sz = atomic ? (o === 0xdb ? 8 : 4) : (o & 0x18) === 0 ? 4 : (o & 0x18) === 8 ? 2 : (o & 0x18) === 0x10 ? 1 : 8;
       const ofs = off[pc]!;
-      e(`a = ${ld} + ${ofs}; t = RG[${hd}]; if (t === undefined || a < t.start || a + ${sz} > t.wlen) run.badAccess(${pc}, ${ld}, ${hd}, ${ofs}, ${sz}, true);`);
       const vl = cls === 2 ? `${k}` : L(s);
       const vh = cls === 2 ? `${kh}` : Hh(s);
+      if (!atomic && d === 10 && ofs >= -MAX_BPF_STACK && ofs + sz <= 0) {
+        // Stores into the frame through r10: always in bounds (see the loads above).
+        const v = `l10 + ${ofs}`;
+        if (sz === 4) e(`SD.setInt32(${v}, ${vl}, true);`);
+        else if (sz === 2) e(`SD.setInt16(${v}, ${vl}, true);`);
+        else if (sz === 1) e(`SU[${v}] = ${vl};`);
+        else e(`SD.setInt32(${v}, ${vl}, true); SD.setInt32(${v} + 4, ${vh}, true);`);
+        continue;
+      }
+      e(`a = ${ld} + ${ofs}; t = RG[${hd}]; if (t === undefined || a < t.start || a + ${sz} > t.wlen) run.badAccess(${pc}, ${ld}, ${hd}, ${ofs}, ${sz}, true);`);
       if (!atomic) {
         if (sz === 4) e(`t.dv.setInt32(a, ${vl}, true);`);
         else if (sz === 2) e(`t.dv.setInt16(a, ${vl}, true);`);
@@ -290,6 +338,7 @@ export function generate(dec: Decoded, maxSteps: number): string {
       default: e(`run.badCall(${pc}, 'invalid instruction slot');`);
     }
   }
+  if (forward) for (const t of targets) if (t >= n) e(`} // L${t}`);
   e(`run.badCall(${n}, 'execution fell off the end of the program');`);
 
   const regs: string[] = [];
@@ -305,7 +354,7 @@ export function generate(dec: Decoded, maxSteps: number): string {
     `  let ${regs.join(', ')};`,
     '  const base = run.depth;',
     '  l10 = run.enterFrame(entry);',
-    `  const RG = run.regions, Ar = run.args${hasCalls ? ', F = []' : ''};`,
+    `  const RG = run.regions, Ar = run.args, SD = run.stack.dv, SU = run.stack.u8${hasCalls ? ', F = []' : ''};`,
     `  let pc = entry, budget = ${budgeted ? maxSteps : 0}, mg = ${BPF_MAX_LOOPS}, t = undefined, q = 0, a = 0, ol = 0, oh = 0, nl = 0, nh = 0;`,
   ];
   const body = (lines: string[], indent: string): string[] => [
@@ -316,6 +365,10 @@ export function generate(dec: Decoded, maxSteps: number): string {
     `${indent}  }`,
     `${indent}}`,
   ];
+  if (forward) {
+    const open = [...targets].sort((x, y) => y - x).map((t) => `L${t}: {`).join(' ');
+    return [...head, `  ${open}`, ...out.map((l) => `    ${l}`), '};'].join('\n');
+  }
   if (!chunked) return [...head, ...body(out, '  '), '};'].join('\n');
   const chunks: string[][] = [[]];
   for (const l of out) {

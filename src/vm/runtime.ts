@@ -11,6 +11,8 @@ import { T, joinU64, toNumber } from './alu64';
 import type { Decoded } from './decode';
 
 const STACK_SIZE = MAX_CALL_FRAMES * MAX_BPF_STACK;
+/** Exposed regions kept in the linear cache of a run before falling back to a Map. */
+const EXPOSE_LINEAR = 8;
 
 /** What an engine compiled: runs the function at `entry` as a new frame until it returns. */
 export interface Code {
@@ -123,6 +125,12 @@ export class Run implements Memory, HelperCall {
   private wrote = false;
   /** Lowest stack offset earlier runs may have dirtied: zeroed at the next run's start. */
   private dirtyFrom = STACK_SIZE;
+  /**
+   * Regions exposed during this run: the first EXPOSE_LINEAR in two small arrays (a few
+   * identity compares beat a Map lookup on the lookup-per-packet hot path), the rest in a Map.
+   */
+  private readonly expBytes: Uint8Array[] = [];
+  private readonly expTags: number[] = [];
   private readonly exposed = new Map<Uint8Array, number>();
   readonly mem: Memory = this;
 
@@ -160,6 +168,11 @@ export class Run implements Memory, HelperCall {
   /** Ends a top-level run: releases the regions exposed during it. */
   end(): void {
     if (this.wrote) this.dirtyFrom = this.stackLow;
+    if (this.expTags.length > 0) {
+      for (const tag of this.expTags) this.space.removeRegion(tag);
+      this.expTags.length = 0;
+      this.expBytes.length = 0;
+    }
     if (this.exposed.size > 0) {
       for (const tag of this.exposed.values()) this.space.removeRegion(tag);
       this.exposed.clear();
@@ -178,7 +191,8 @@ export class Run implements Memory, HelperCall {
       r = new Int32Array(22);
       this.regFiles.push(r);
     } else {
-      r.fill(0);
+      // A loop beats the fill builtin's call for 22 elements (this runs once per packet).
+      for (let i = 0; i < 22; i++) r[i] = 0;
     }
     this.nest++;
     return r;
@@ -242,6 +256,16 @@ export class Run implements Memory, HelperCall {
   }
 
   /**
+   * The packet pointer a 4-byte load at offset `o` of the XDP context yields (data, data_end,
+   * data_meta: xdp_convert_ctx_access), or -1 for any other load (then {@link slowLoad}).
+   */
+  ctxPointer(o: number): number {
+    const x = this.xdp;
+    if (x === undefined || this.regions[TAG_CTX] !== this.ctxRegion) return -1;
+    return o === 0 ? x.data : o === 4 ? x.dataEnd : o === 8 ? x.dataMeta : -1;
+  }
+
+  /**
    * Legacy BPF_LD_ABS/BPF_LD_IND: a big-endian load from the packet at `offset`. Returns false
    * when out of bounds (the kernel then ends the program with r0 = 0). Value in T[0].
    */
@@ -287,6 +311,15 @@ export class Run implements Memory, HelperCall {
   }
 
   expose(bytes: Uint8Array, writable: boolean): number {
+    const eb = this.expBytes;
+    const n = eb.length;
+    for (let i = 0; i < n; i++) if (eb[i] === bytes) return this.expTags[i]!;
+    if (n < EXPOSE_LINEAR) {
+      const tag = this.space.alloc(new RegionImpl('map value', bytes, writable));
+      eb.push(bytes);
+      this.expTags.push(tag);
+      return tag;
+    }
     let tag = this.exposed.get(bytes);
     if (tag === undefined) {
       tag = this.space.alloc(new RegionImpl('map value', bytes, writable));

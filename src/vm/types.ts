@@ -216,6 +216,14 @@ export type HelperFn = (c: HelperCall) => void;
 export interface HelperTable {
   readonly helpers: ReadonlyArray<HelperFn | undefined>;
   readonly tailCall?: (c: HelperCall) => VmProgram | null | undefined;
+  /**
+   * Optional: a version of helper `id` for a call site where r1 always holds (`r1lo`, `r1hi`),
+   * loaded by the `lddw` instruction `load` in the same basic block (a map pointer, mostly), or
+   * undefined for none. Engines ask once per such call site when compiling; the returned
+   * function must behave exactly as `helpers[id]` does for that r1 (it only skips the work of
+   * resolving r1 on every call).
+   */
+  readonly specialize?: (id: number, r1lo: number, r1hi: number, load: Instruction) => HelperFn | undefined;
 }
 
 /**

@@ -62,8 +62,13 @@ export function mapArg(ctx: HelperContext, c: HelperCall, n: number): BpfMap {
   const lo = c.args[2 * (n - 1)]!;
   const hi = c.args[2 * (n - 1) + 1]!;
   const m = hi === MAP_PTR_TAG ? ctx.map(lo) : undefined;
-  if (!m) c.fault(`r${n} is not a map pointer`);
+  if (m === undefined) return notMap(c, n);
   return m;
+}
+
+/** The fault of a map argument that is not a map pointer (kept out of line of the hot path). */
+function notMap(c: HelperCall, n: number): never {
+  c.fault(`r${n} is not a map pointer`);
 }
 
 /** Pointer rN as (lo, hi). */
@@ -81,7 +86,7 @@ export function flagsArg(c: HelperCall, n: number): number {
 
 /** A read-only view of `len` guest bytes at pointer rN (faults when not readable). */
 export function memArg(c: HelperCall, n: number, len: number): Uint8Array {
-  const [lo, hi] = ptrArg(c, n);
-  const u8 = c.mem.check(lo, hi, len, false);
+  const lo = c.args[2 * (n - 1)]!;
+  const u8 = c.mem.check(lo, c.args[2 * n - 1]!, len, false);
   return u8.subarray(lo >>> 0, (lo >>> 0) + len);
 }

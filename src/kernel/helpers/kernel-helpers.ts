@@ -10,10 +10,10 @@ import type { HelperCall, HelperFn, HelperTable, VmProgram } from '../../vm';
 import type { BpfMap } from '../maps/map';
 import { ProgArrayMap } from '../maps/prog-array';
 import { realClock, type KernelClock } from './clock';
-import { mapArg, type HelperContext, type RedirectInfo } from './context';
+import { MAP_PTR_TAG, mapArg, type HelperContext, type RedirectInfo } from './context';
 import { fibLookupHelper, type FibProvider } from './fib';
 import {
-  forEachMapElem, mapDeleteElem, mapLookupElem, mapPopPeekElem, mapPushElem, mapUpdateElem,
+  forEachMapElem, mapDeleteElem, mapLookupElem, mapLookupElemOn, mapPopPeekElem, mapPushElem, mapUpdateElem,
 } from './map-helpers';
 import {
   csumDiffHelper, getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs,
@@ -109,7 +109,19 @@ export class KernelHelpers implements HelperContext {
     set('ringbuf_discard', ringbufCommit(true));
     set('ringbuf_query', ringbufQuery(this));
     set('loop', loopHelper);
-    this.table = { helpers: fns, tailCall: (c) => this.tailCall(c) };
+    const lookupId = helperId('map_lookup_elem')!;
+    this.table = {
+      helpers: fns,
+      tailCall: (c) => this.tailCall(c),
+      // map_lookup_elem right after `lddw r1, map` (a BPF_PSEUDO_MAP_* load, src != 0): the
+      // map is among the program's referenced maps, which the kernel keeps alive as long as
+      // the program (Kernel.deleteMap refuses), so the call site may hold it directly.
+      specialize: (id, lo, hi, load) => {
+        if (id !== lookupId || hi !== MAP_PTR_TAG || load.src === 0) return undefined;
+        const m = this.maps(lo);
+        return m === undefined ? undefined : mapLookupElemOn(this, m);
+      },
+    };
   }
 
   map(id: number): BpfMap | undefined {

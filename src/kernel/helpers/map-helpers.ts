@@ -8,15 +8,46 @@ import type { HelperCall } from '../../vm';
 import { BPF_MAP_TYPE } from '../../object';
 import { EINVAL, ENOTSUPP } from '../errno';
 import { BPF_F_RDONLY_PROG } from '../maps/flags';
+import type { BpfMap } from '../maps/map';
 import { flagsArg, mapArg, memArg, ptrArg, MAP_PTR_TAG, type HelperContext } from './context';
 
-/** bpf_map_lookup_elem(map, key): a pointer to the value, or NULL. */
+/**
+ * bpf_map_lookup_elem(map, key): a pointer to the value, or NULL. The hot path of most
+ * programs: the key is checked in place and handed to the map as (bytes, offset), no view and
+ * no array is allocated.
+ */
 export function mapLookupElem(k: HelperContext) {
   return (c: HelperCall): void => {
     const map = mapArg(k, c, 1);
-    const v = map.lookupElem(memArg(c, 2, map.keySize), k.cpu);
-    if (v === null) return c.ret(0);
+    const a = c.args;
+    const lo = a[2]!;
+    const u8 = c.mem.check(lo, a[3]!, map.keySize, false);
+    const v = map.lookupElemAt(u8, lo >>> 0, k.cpu);
+    if (v === null) {
+      c.ret(0);
+      return;
+    }
     c.retPtr(0, c.mem.expose(v, (map.flags & BPF_F_RDONLY_PROG) === 0));
+  };
+}
+
+/**
+ * bpf_map_lookup_elem for call sites whose r1 is always `map` (a map lddw just before the
+ * call, see HelperTable.specialize): the same as {@link mapLookupElem} without resolving r1.
+ */
+export function mapLookupElemOn(k: HelperContext, map: BpfMap) {
+  const keySize = map.keySize;
+  const writable = (map.flags & BPF_F_RDONLY_PROG) === 0;
+  return (c: HelperCall): void => {
+    const a = c.args;
+    const lo = a[2]!;
+    const u8 = c.mem.check(lo, a[3]!, keySize, false);
+    const v = map.lookupElemAt(u8, lo >>> 0, k.cpu);
+    if (v === null) {
+      c.ret(0);
+      return;
+    }
+    c.retPtr(0, c.mem.expose(v, writable));
   };
 }
 
@@ -24,9 +55,12 @@ export function mapLookupElem(k: HelperContext) {
 export function mapUpdateElem(k: HelperContext) {
   return (c: HelperCall): void => {
     const map = mapArg(k, c, 1);
-    const key = memArg(c, 2, map.keySize);
-    const value = memArg(c, 3, map.valueSize);
-    c.ret(map.updateElem(key, value, flagsArg(c, 4), k.cpu));
+    const a = c.args;
+    const klo = a[2]!;
+    const kbuf = c.mem.check(klo, a[3]!, map.keySize, false);
+    const vlo = a[4]!;
+    const vbuf = c.mem.check(vlo, a[5]!, map.valueSize, false);
+    c.ret(map.updateElemAt(kbuf, klo >>> 0, vbuf, vlo >>> 0, flagsArg(c, 4), k.cpu));
   };
 }
 

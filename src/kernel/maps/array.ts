@@ -31,9 +31,17 @@ export function arrayNextKey(key: Uint8Array | null, maxEntries: number): BytesO
   return u32Bytes(index + 1);
 }
 
+/** Indexes below this have their value buffer in an array for fast lookups. */
+const DENSE_ENTRIES = 1024;
+
 /** BPF_MAP_TYPE_ARRAY: `max_entries` values of `value_size` bytes indexed by a u32 key. */
 export class ArrayMap extends BpfMap {
   private readonly values = new Map<number, Uint8Array>();
+  /**
+   * The values of the first DENSE_ENTRIES indexes once allocated, in a plain array: the hot
+   * path of program lookups (the same buffers as in `values`, which stays the full record).
+   */
+  private readonly dense: (Uint8Array | undefined)[] = [];
 
   get size(): number {
     return this.maxEntries;
@@ -41,16 +49,29 @@ export class ArrayMap extends BpfMap {
 
   /** The live value at `index` (allocated on first use); for global data and mmap-like access. */
   valueBuffer(index: number): Uint8Array {
+    if (index < DENSE_ENTRIES) {
+      const d = this.dense[index];
+      if (d !== undefined) return d;
+    }
     let v = this.values.get(index);
     if (!v) {
       v = new Uint8Array(this.valueSize);
       this.values.set(index, v);
+    }
+    if (index < DENSE_ENTRIES) {
+      while (this.dense.length <= index) this.dense.push(undefined);
+      this.dense[index] = v;
     }
     return v;
   }
 
   override lookupElem(key: Uint8Array): Uint8Array | null {
     const index = readU32(key);
+    return index < this.maxEntries ? this.valueBuffer(index) : null;
+  }
+
+  override lookupElemAt(buf: Uint8Array, off: number): Uint8Array | null {
+    const index = readU32(buf, off);
     return index < this.maxEntries ? this.valueBuffer(index) : null;
   }
 
@@ -84,6 +105,7 @@ export class ArrayMap extends BpfMap {
 
   restoreData(data: unknown): void {
     this.values.clear();
+    this.dense.length = 0;
     for (const e of snapArray((data as { values?: unknown })?.values, 'array values')) {
       const [i, v] = snapArray(e, 'array entry');
       const index = snapInt(i, 'array index');

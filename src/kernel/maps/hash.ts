@@ -30,6 +30,8 @@ import {
   BpfMap,
   hex,
   keyString,
+  smallKey,
+  SMALL_KEY_MAX,
   snapArray,
   snapError,
   unhex,
@@ -56,6 +58,11 @@ export interface HashKind {
 /** A hash map of any of the four flavours. */
 export class HashMap extends BpfMap {
   private readonly table = new Map<string, Entry>();
+  /**
+   * Maps with keys of at most SMALL_KEY_MAX bytes: the same entries keyed by the key as a
+   * number (smallKey), so program lookups need no string; kept in step with `table`.
+   */
+  private readonly small: Map<number, Entry> | undefined;
   /** LRU maps: the kernel's LRU lists over max_entries preallocated nodes. */
   private readonly lru: BpfLru | undefined;
   private readonly isPercpu: boolean;
@@ -65,6 +72,7 @@ export class HashMap extends BpfMap {
   constructor(id: number, attr: MapAttr, env: MapEnv, kind: HashKind) {
     super(id, attr, env);
     this.isPercpu = kind.percpu;
+    this.small = this.keySize <= SMALL_KEY_MAX ? new Map() : undefined;
     this.order = new BucketOrder(roundupPow2(this.maxEntries));
     this.lru = kind.lru
       ? new BpfLru(this.maxEntries, env.ncpus, (this.flags & BPF_F_NO_COMMON_LRU) !== 0, (n) => this.delFromHtab(n))
@@ -76,6 +84,7 @@ export class HashMap extends BpfMap {
     const e = this.table.get(n.owner);
     if (!e || e.node !== n) return false;
     this.table.delete(n.owner);
+    this.small?.delete(smallKey(e.key, 0, this.keySize));
     this.order.remove(n.owner);
     n.owner = '';
     return true;
@@ -101,6 +110,7 @@ export class HashMap extends BpfMap {
       e.node = node;
     }
     this.table.set(k, e);
+    this.small?.set(smallKey(e.key, 0, this.keySize), e);
     this.toHead(k, e.key);
   }
 
@@ -123,6 +133,36 @@ export class HashMap extends BpfMap {
     if (!e) return null;
     if (e.node) BpfLru.setRef(e.node); // program lookups mark the element referenced
     return e.values[this.isPercpu ? cpu : 0] ?? null;
+  }
+
+  /** The entry of the key at `off` of `buf`, without allocating for small keys. */
+  private findAt(buf: Uint8Array, off: number): Entry | undefined {
+    if (this.small !== undefined) return this.small.get(smallKey(buf, off, this.keySize));
+    return this.table.get(keyString(off === 0 ? buf : buf.subarray(off), this.keySize));
+  }
+
+  override lookupElemAt(buf: Uint8Array, off: number, cpu: number): Uint8Array | null {
+    const e = this.findAt(buf, off);
+    if (e === undefined) return null;
+    if (e.node) BpfLru.setRef(e.node);
+    return e.values[this.isPercpu ? cpu : 0] ?? null;
+  }
+
+  /**
+   * The program update path: plain hash maps answer the failures decided before any change
+   * (bad flags, BPF_NOEXIST on a present key, BPF_EXIST on an absent one) without allocating;
+   * everything else is {@link updateElem}. LRU maps always take their own path (an update
+   * takes a free node before looking at the key).
+   */
+  override updateElemAt(kbuf: Uint8Array, koff: number, vbuf: Uint8Array, voff: number, flags: number, cpu: number): number {
+    if (this.lru === undefined && this.small !== undefined) {
+      const lockable = !this.isPercpu;
+      if ((lockable ? flags & ~BPF_F_LOCK : flags) >>> 0 > BPF_EXIST) return -EINVAL;
+      if (!this.lockFlagOk(flags)) return -EINVAL;
+      const r = HashMap.checkFlags(this.findAt(kbuf, koff), flags);
+      if (r) return r;
+    }
+    return this.updateElem(kbuf.subarray(koff, koff + this.keySize), vbuf.subarray(voff, voff + this.valueSize), flags, cpu);
   }
 
   override updateElem(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
@@ -209,6 +249,7 @@ export class HashMap extends BpfMap {
     const e = this.table.get(k);
     if (!e) return -ENOENT;
     this.table.delete(k);
+    this.small?.delete(smallKey(e.key, 0, this.keySize));
     this.order.remove(k);
     if (e.node) this.lru!.pushFree(e.node);
     return 0;
@@ -257,6 +298,7 @@ export class HashMap extends BpfMap {
 
   restoreData(data: unknown): void {
     this.table.clear();
+    this.small?.clear();
     this.order.clear();
     const d = data as { entries?: unknown; lru?: unknown } | null;
     const entries = snapArray(d?.entries, 'hash entries');

@@ -104,6 +104,19 @@ export function u32Bytes(v: number): Uint8Array {
   return b;
 }
 
+/**
+ * A key of at most {@link SMALL_KEY_MAX} bytes as a number: its bytes little-endian (exact,
+ * below 2^48), so maps with small keys index a numeric Map instead of building a string.
+ */
+export function smallKey(b: Uint8Array, off: number, len: number): number {
+  let v = 0;
+  for (let i = len - 1; i >= 0; i--) v = v * 256 + b[off + i]!;
+  return v;
+}
+
+/** Largest key size {@link smallKey} handles exactly. */
+export const SMALL_KEY_MAX = 6;
+
 /** A key as a Map key: one char per byte (cheaper than hex on the hot path). */
 export function keyString(key: Uint8Array, len: number): string {
   let s = '';
@@ -176,6 +189,22 @@ export abstract class BpfMap {
    */
   lookupElem(_key: Uint8Array, _cpu: number): Uint8Array | null {
     return null;
+  }
+
+  /**
+   * {@link lookupElem} with the key given as `keySize` bytes at `off` of `buf` (the helpers'
+   * allocation-free path: guest memory is passed without a view). Same result.
+   */
+  lookupElemAt(buf: Uint8Array, off: number, cpu: number): Uint8Array | null {
+    return this.lookupElem(buf.subarray(off, off + this.keySize), cpu);
+  }
+
+  /**
+   * {@link updateElem} with the key at `koff` of `kbuf` and the value at `voff` of `vbuf` (the
+   * helpers' path; maps override it to avoid allocating when they can). Same result.
+   */
+  updateElemAt(kbuf: Uint8Array, koff: number, vbuf: Uint8Array, voff: number, flags: number, cpu: number): number {
+    return this.updateElem(kbuf.subarray(koff, koff + this.keySize), vbuf.subarray(voff, voff + this.valueSize), flags, cpu);
   }
 
   /** `map_update_elem` from a program: 0 or -errno. Per-CPU maps write CPU `cpu`'s value only. */
