@@ -8,8 +8,17 @@ import { register as inject } from './inject';
 import { register as capture } from './capture';
 import { register as reset } from './reset';
 import { register as gen } from './gen';
+import { register as verify } from './verify';
+import { register as run } from './run';
+import { register as netWiring } from './net-wiring';
+import { register as load } from './load';
+import { register as unload } from './unload';
+import { register as status } from './status';
+import { register as features } from './features';
+import { register as prog } from './prog';
+import { register as map } from './map';
 
 /** A command module registers itself on the program; `setExit` records the exit code. */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [build, disasm, ip, ping, inject, capture, reset, gen];
+export const commands: RegisterCommand[] = [build, disasm, ip, ping, inject, capture, reset, gen, verify, run, netWiring, load, unload, status, features, prog, map];

@@ -1,0 +1,52 @@
+/**
+ * `xdpts map show|dump|lookup|update|delete|pin (id N | name X | pinned P) [key ...] [value ...]`:
+ * bpftool's `map` object on the emulated kernel, plain text or `-j`/`--json`.
+ */
+import type { Command } from 'commander';
+import { bpftoolError, mapDelete, mapDump, mapLookup, mapPin, mapShow, mapUpdate } from '../../kernel/index';
+import { runCommand } from '../output';
+import { bpftoolArgs } from './prog';
+import { emit, guarded } from './tool-output';
+import { withSystem } from './net-wiring';
+
+/** Registers `xdpts map`. */
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('map')
+    .description('inspect and change maps (bpftool map show|dump|lookup|update|delete|pin)')
+    .argument('[args...]', '{show|list} [MAP] | dump MAP | lookup MAP key B.. | update MAP key B.. value B.. [any|exist|noexist] | delete MAP key B.. | pin MAP FILE')
+    .allowUnknownOption(true)
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      const { words, json } = bpftoolArgs(args);
+      await runCommand(json, setExit, () =>
+        guarded(() => {
+          const [cmd = 'show', ...rest] = words;
+          const readonly = cmd === 'show' || cmd === 'list' || cmd === 'dump' || cmd === 'lookup';
+          return withSystem(
+            (s) => {
+              const x = s.sys.xdp;
+              switch (cmd) {
+                case 'show':
+                case 'list':
+                  return emit(mapShow(x, rest, json), false);
+                case 'dump':
+                  return emit(mapDump(x, rest, json), false);
+                case 'lookup':
+                  return emit(mapLookup(x, rest, json), false);
+                case 'update':
+                  return emit(mapUpdate(x, rest, json), false);
+                case 'delete':
+                  return emit(mapDelete(x, rest, json), false);
+                case 'pin':
+                  return emit(mapPin(x, rest, json), false);
+                default:
+                  return emit(bpftoolError(`unknown command '${cmd}' (map show|list|dump|lookup|update|delete|pin)`, json), false);
+              }
+            },
+            { readonly },
+          );
+        }),
+      );
+    });
+}

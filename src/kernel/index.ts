@@ -1,0 +1,16 @@
+/**
+ * Public surface of src/kernel: the emulated kernel (maps, helpers, programs, test_run,
+ * snapshots). Other folders import only this file.
+ */
+export * from './errno';
+export * from './maps';
+export * from './helpers';
+export { programTag } from './tag';
+export * from './program';
+export * from './kernel';
+export * from './test-run';
+export * from './snapshot';
+// The loader side (XDP hook, attach, dispatcher, xdp-loader, bpftool views, bpffs).
+export * from './xdp';
+export * from './loader';
+export * from './bpffs';

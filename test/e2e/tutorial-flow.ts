@@ -1,0 +1,82 @@
+/**
+ * Shared by the loader tutorial e2e test (xdpts) and its oracle (real iproute2, ping,
+ * xdp-loader, bpftool): the flow, the golden files and the normalisation of what legitimately
+ * differs between two runs — on top of the network's (MACs, ifindexes, times): program ids.
+ * Tags are NOT normalised: xdpts computes them as Linux 6.18 does, so they must be equal.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { normalise as normaliseNet } from './net-flow';
+
+/** The fixture folder of the loader tutorial. */
+export const TUTORIAL_DIR = join(__dirname, '..', '..', 'fixtures', 'e2e', 'tutorial');
+
+/** One step of the flow. */
+export interface TutorialStep {
+  id: string;
+  cmd: string[];
+}
+
+/** What one command did. */
+export interface TutorialResult {
+  exit: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The steps, from flow.json. */
+export function loadTutorial(): TutorialStep[] {
+  return (JSON.parse(readFileSync(join(TUTORIAL_DIR, 'flow.json'), 'utf8')) as { steps: TutorialStep[] }).steps;
+}
+
+/** Replaces the ID column of xdp-loader status rows (columns 50..53, `%-4d`) by `N   `. */
+function normaliseStatusIds(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => (/^.{50}\d+ *\s[0-9a-f]{16} /.test(l) ? l.replace(/^(.{50})(\d+ *)(\s)/, (_m, a: string, id: string, sp: string) => `${a}${'N'.padEnd(id.length)}${sp}`) : l))
+    .join('\n');
+}
+
+/** Replaces run-specific values by placeholders. */
+export function normaliseTutorial(text: string): string {
+  return normaliseStatusIds(normaliseNet(text))
+    .replace(/prog\/xdp id \d+/g, 'prog/xdp id N')
+    .replace(/(xdp\w*)\/id:\d+/g, '$1/id:N');
+}
+
+/** The golden text of a step result. */
+export function renderTutorial(r: TutorialResult): string {
+  return `exit ${r.exit}\n--- stdout\n${normaliseTutorial(r.stdout)}--- stderr\n${normaliseTutorial(r.stderr)}`;
+}
+
+/** The stored golden output of a step; undefined when missing (a missing golden fails). */
+export function tutorialGolden(id: string): string | undefined {
+  const f = join(TUTORIAL_DIR, `${id}.out`);
+  return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
+}
+
+/** Writes a golden file (only with XDPTS_UPDATE_GOLDEN=1). */
+export function writeTutorialGolden(id: string, text: string): void {
+  writeFileSync(join(TUTORIAL_DIR, `${id}.out`), text);
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Runs `xdpts ARGS` in `cwd` with `env`. */
+export function xdpts(args: string[], env: Record<string, string>, cwd?: string): { exit: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'xdpts'), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, ...(cwd ? { cwd } : {}) });
+  return { exit: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A directory holding xdp_drop.o and counter.o built by xdpts from programs/. */
+export function buildObjects(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'xdpts-objs-'));
+  for (const p of ['xdp_drop', 'counter']) {
+    const r = xdpts(['build', join(ROOT, 'programs', `${p}.asm`), '-o', join(dir, `${p}.o`)], {});
+    if (r.exit !== 0) throw new Error(`xdpts build ${p}.asm failed: ${r.stderr}`);
+  }
+  return dir;
+}
+
