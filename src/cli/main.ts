@@ -6,7 +6,23 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, reportError } from './output';
 import { commands } from './commands/index';
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * bpftool takes `-j`/`--json` before the command (`bpftool -j map dump ...`); commander only
+ * sees options after it. Move leading -j/--json to the end so both spellings work.
+ */
+function hoistJson(argv: readonly string[]): string[] {
+  const out = [...argv];
+  let json = false;
+  while (out.length > 0 && (out[0] === '-j' || out[0] === '--json')) {
+    out.shift();
+    json = true;
+  }
+  if (json) out.push('--json');
+  return out;
+}
+
+async function main(rawArgv: string[]): Promise<number> {
+  const argv = hoistJson(rawArgv);
   const program = new Command();
   program
     .name('xdpts')
