@@ -80,7 +80,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
             name: s.name,
             symbols: elf.symbols
               .filter((y) => y.section === s.index && y.name !== '' && y.type !== 3 && y.type !== 4)
-              .map((y) => ({ name: y.name, offset: y.value, size: y.size })),
+              .map((y) => ({ name: y.name, offset: y.value, size: y.size }))
+              .sort((a, b) => a.offset - b.offset || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
             insns: listRaw(s.data, elf.endian),
           }));
         outJson({ file, format: elf.endian === 'le' ? 'elf64-bpf' : 'elf64-bpfeb', sections });
