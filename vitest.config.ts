@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // `xdpts ping` paces in wall time by default; the suite runs it in emulated time.
+    env: { XDPTS_REALTIME: '0' },
   },
 });

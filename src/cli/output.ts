@@ -1,6 +1,16 @@
 /**
  * How every command talks to the user: text (chalk, honouring NO_COLOR) or `--json`, and
  * the exit codes: 0 success, 1 the operation was refused or failed, 2 bad usage or bad input.
+ *
+ * The split for the commands that mirror a real tool (reference §8.2):
+ * - `load`, `unload`, `status`, `features` (xdp-loader) and `prog`, `map` (bpftool) print the
+ *   tool's messages verbatim but exit with these codes, not the tools' 256 - errno / 255
+ *   (src/kernel/loader `xdptsExit`): 2 for missing files, unknown sections, programs, maps or
+ *   interfaces, bad option values and missing parameters; 1 for refusals (verifier, EBUSY,
+ *   EEXIST, EOPNOTSUPP, E2BIG, EINVAL, nothing to unload, key not found).
+ * - `ip` and `ping` keep their real statuses (iproute2 1/2/255, iputils ping 0/1/2), because the
+ *   issue asks for "errors as iproute2 words them" and ping "with iputils' output and exit codes";
+ *   so does `ip link set DEV xdp...` and `ip netns exec NS CMD`, whose status is CMD's.
  */
 import { Chalk } from 'chalk';
 import { AsmError, BtfError, ElfError, ObjectError, UsageError, XdptsError } from '../util/errors';

@@ -157,7 +157,10 @@ export class Network {
   }
 
   private deliverPing(ns: string, ident: number, d: PingDelivery): void {
-    this.sockets.get(`${ns}\0${ident}`)?.(d);
+    const local = this.sockets.get(`${ns}\0${ident}`);
+    if (local) return local(d);
+    // The socket's process is waiting without the state lock: keep the message for it.
+    this.state.pingSockets?.find((p) => p.ns === ns && p.ident === ident)?.inbox.push(d);
   }
 
   // ---- wire -----------------------------------------------------------------------------

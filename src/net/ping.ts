@@ -2,13 +2,15 @@
  * `ping` as iputils 20221126 behaves: probes every interval, replies and ICMP errors printed as
  * they arrive, the linger rules (wait up to -W after the last probe when nothing came back,
  * 2×max rtt otherwise), the statistics block, `pipe N`, and exit statuses 0/1/2.
- * Time is emulated: a run spends emulated time only, unless the caller passes `sleep` (the CLI
- * does with XDPTS_REALTIME=1) to pace it in wall time too.
+ * Time is emulated; the caller may pass `sleep` to pace the run in wall time too (the CLI does
+ * by default, as iputils paces). A `sleep` may hand back a fresh Network over a re-read state:
+ * the CLI lets go of the state lock while ping waits, so the run then continues on the new one.
  */
 import { formatIpv4, parseIpv4 } from './addr';
 import { NetError } from './errors';
 import type { Network, PingDelivery } from './engine';
 import { findIface, getNetns, localAddress } from './model';
+import type { PingSocketState } from './types';
 import { routeLookup } from './routes';
 import { buildIcmp, ICMP_ECHO, IPPROTO_ICMP, pingPayload } from './packet';
 
@@ -76,15 +78,30 @@ function isqrt(v: number): number {
   return v <= 0 ? 0 : Math.floor(Math.sqrt(v));
 }
 
+/** How a paced run waits; see {@link runPing}. */
+export interface PingPacing {
+  /**
+   * Waits `ms` of wall time. It may return a new Network (the state was saved, the lock let go,
+   * and state re-read after the wait): the run goes on over it.
+   */
+  sleep: (ms: number) => Promise<Network | void>;
+  /** True once the run must stop and print its statistics (SIGINT, as iputils does). */
+  stopped?: () => boolean;
+  /** The process owning the socket, recorded with it in the state. */
+  pid?: number;
+}
+
 /** Runs ping on the network; `onLine` receives each output line as it is produced. */
 export async function runPing(
-  net: Network,
+  firstNet: Network,
   o: PingOptions,
   onLine: (line: string) => void = () => {},
-  sleep?: (ms: number) => Promise<void>,
+  pacing?: PingPacing | ((ms: number) => Promise<void>),
 ): Promise<PingResult> {
-  const state = net.state;
-  const ns = getNetns(state, o.ns);
+  const pc: PingPacing | undefined = typeof pacing === 'function' ? { sleep: pacing } : pacing;
+  let net = firstNet;
+  let state = net.state;
+  let ns = getNetns(state, o.ns);
   const size = o.size ?? 56;
   const intervalUs = Math.round((o.interval ?? 1) * 1e6);
   const waitUs = Math.round((o.wait ?? 10) * 1e6);
@@ -144,7 +161,7 @@ export async function runPing(
     const diff = (ntransmitted - seq) & 0xffff;
     if (diff <= 0x7fff && diff + 1 > pipesize) pipesize = diff + 1;
   };
-  const close = net.openPingSocket(ns.name, ident, (d: PingDelivery) => {
+  const onDelivery = (d: PingDelivery): void => {
     if (d.kind === 'reply') {
       const t0 = sentAt.get(d.seq);
       if (t0 === undefined) return;
@@ -172,7 +189,23 @@ export async function runPing(
       const what = d.code === 0 ? 'Destination Net Unreachable' : d.code === 1 ? 'Destination Host Unreachable' : d.code === 3 ? 'Destination Port Unreachable' : d.code === 2 ? 'Destination Protocol Unreachable' : `Dest Unreachable, Bad Code: ${d.code}`;
       if (!o.quiet) emit(`${stamp()}From ${d.from} icmp_seq=${d.seq} ${what}`);
     }
-  });
+  };
+  let close = net.openPingSocket(ns.name, ident, onDelivery);
+  // The socket as the state keeps it, for what other commands deliver while we wait unlocked.
+  const record = (): PingSocketState => {
+    const list = (state.pingSockets ??= []);
+    let r = list.find((p) => p.ns === ns.name && p.ident === ident);
+    if (!r) {
+      r = { ns: ns.name, ident, inbox: [], ...(pc?.pid !== undefined ? { pid: pc.pid } : {}) };
+      list.push(r);
+    }
+    return r;
+  };
+  const unrecord = (): void => {
+    if (!state.pingSockets) return;
+    state.pingSockets = state.pingSockets.filter((p) => !(p.ns === ns.name && p.ident === ident));
+    if (state.pingSockets.length === 0) delete state.pingSockets;
+  };
 
   const count = o.count;
   const deadlineAt = o.deadline !== undefined ? start + Math.round(o.deadline * 1e6) : undefined;
@@ -183,11 +216,26 @@ export async function runPing(
     return false;
   };
   const pace = async (t: number): Promise<void> => {
-    if (sleep && t > net.now) await sleep((t - net.now) / 1000);
+    if (!pc || t <= net.now) return;
+    if (pc.stopped?.()) return;
+    record();
+    const fresh = await pc.sleep((t - net.now) / 1000);
+    if (fresh && fresh !== net) {
+      // Go on over the re-read state: our socket, then what arrived for it meanwhile.
+      close();
+      net = fresh;
+      state = net.state;
+      ns = getNetns(state, o.ns);
+      close = net.openPingSocket(ns.name, ident, onDelivery);
+      const r = record();
+      const inbox = r.inbox.splice(0) as PingDelivery[];
+      for (const d of inbox) onDelivery(d);
+    }
   };
 
   try {
     for (;;) {
+      if (pc?.stopped?.()) break;
       const allSent = count !== undefined && ntransmitted >= count;
       // When everything is sent: linger -W if nothing came back, else 2 × the slowest rtt (ping_common.c).
       const lingerUs = nreceived > 0 ? Math.max(2 * tmax, 1000) : waitUs;
@@ -196,11 +244,13 @@ export async function runPing(
       const ev = net.nextEventAt();
       if (ev !== undefined && ev <= actionAt) {
         await pace(ev);
-        net.step();
+        // After an unlocked wait the state was re-read: run the event only if it is still next.
+        if (net.nextEventAt() === ev) net.step();
         if (done()) break;
         continue;
       }
       await pace(actionAt);
+      if (pc?.stopped?.()) break;
       net.advanceTo(actionAt);
       if (deadlineAt !== undefined && net.now >= deadlineAt) break;
       if (allSent) break;
@@ -231,6 +281,7 @@ export async function runPing(
     }
   } finally {
     close();
+    unrecord();
   }
 
   const timeMs = Math.floor((lastSend - start) / 1000);

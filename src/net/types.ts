@@ -122,6 +122,21 @@ export interface NetState {
   events: NetEvent[];
   captures: CaptureState[];
   nextCaptureId: number;
+  /**
+   * Ping sockets whose process let go of the state lock while it waits between probes: what
+   * arrives for them meanwhile (another command ran the event) waits here until they read it.
+   */
+  pingSockets?: PingSocketState[];
+}
+
+/** A ping socket kept in the state (see {@link NetState.pingSockets}). */
+export interface PingSocketState {
+  ns: string;
+  ident: number;
+  /** The process that owns it (a socket of a dead process is dropped). */
+  pid?: number;
+  /** Deliveries not yet read, oldest first (the engine's PingDelivery values). */
+  inbox: unknown[];
 }
 
 /** What an XDP program decided for one received frame. */

@@ -84,7 +84,7 @@ describe('generated counter bindings on the real runtime', () => {
       logLevel: 'silent',
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     });
-    const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDPTS_STATE_DIR: state.dir } });
+    const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDPTS_REALTIME: '0', XDPTS_STATE_DIR: state.dir } });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('attached\n');
     const snap = JSON.parse(readFileSync(join(state.dir, 'state.json'), 'utf8')) as { kernel: { core: { maps: unknown[]; programs: unknown[] }; xdp: { attachments: unknown[] } } };
@@ -109,7 +109,7 @@ describe('generated counter bindings on the real runtime', () => {
           ? { banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } }
           : {}),
       });
-      const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDPTS_STATE_DIR: state.dir } });
+      const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDPTS_REALTIME: '0', XDPTS_STATE_DIR: state.dir } });
       expect(r.stderr).toBe('');
       // count_packets ran 4 times (retval XDP_PASS); the attachment was made in skb mode on eth0.
       expect(JSON.parse(r.stdout)).toEqual([2, '4', 'eth0', 'skb', '100', 'MapError', 'EINVAL']);

@@ -20,7 +20,7 @@ let app: ChildProcess | undefined;
 let log = '';
 
 function xdpts(args: string[]): { exit: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, XDPTS_REALTIME: '0', ...env }, timeout: 30_000 });
   return { exit: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -52,7 +52,7 @@ describe('examples/counter against the CLI', () => {
   it('counts packets sent by other processes, shows in xdpts status, detaches on SIGINT', async () => {
     app = spawn(process.execPath, [join(ROOT, 'scripts/run-example.mjs'), 'counter', '--interval', '200'], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, XDPTS_REALTIME: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     app.stdout!.on('data', (d: Buffer) => (log += d.toString()));

@@ -15,7 +15,7 @@ const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'xdpts');
 
 function xdpts(args: string[], env: Record<string, string>): { exit: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, XDPTS_REALTIME: '0', ...env } });
   return { exit: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -54,7 +54,7 @@ describe('network traffic through the CLI', () => {
     expect(one.stdout).toBe('injected 1 frame into veth1\nreceived on veth1: XDP_PASS 1\n');
     const runs = Array.from({ length: 16 }, () =>
       new Promise<number>((resolve) => {
-        const c = spawn(process.execPath, [BIN, 'inject', 'veth1', '--packet', frame, '--count', '2'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+        const c = spawn(process.execPath, [BIN, 'inject', 'veth1', '--packet', frame, '--count', '2'], { env: { ...process.env, XDPTS_REALTIME: '0', ...env }, stdio: 'ignore' });
         c.on('exit', (code) => resolve(code ?? -1));
       }),
     );
@@ -70,7 +70,7 @@ describe('network traffic through the CLI', () => {
   it('captures what crosses veth1 into a pcap file', async () => {
     const env = setup();
     const file = join(env['XDPTS_STATE_DIR']!, 'veth1.pcap');
-    const cap = spawn(process.execPath, [BIN, 'capture', 'veth1', '-w', file, '-c', '4'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const cap = spawn(process.execPath, [BIN, 'capture', 'veth1', '-w', file, '-c', '4'], { env: { ...process.env, XDPTS_REALTIME: '0', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     cap.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const done = new Promise<number>((resolve) => cap.on('exit', (c) => resolve(c ?? -1)));

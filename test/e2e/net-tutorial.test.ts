@@ -13,7 +13,7 @@ import { golden, loadFlow, render } from './net-flow';
 const ROOT = join(__dirname, '..', '..');
 
 function xdpts(args: string[], env: Record<string, string>): { exit: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'xdpts'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'xdpts'), ...args], { encoding: 'utf8', env: { ...process.env, XDPTS_REALTIME: '0', ...env } });
   return { exit: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

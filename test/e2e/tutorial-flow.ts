@@ -46,6 +46,29 @@ export function normaliseTutorial(text: string): string {
     .replace(/(xdp\w*)\/id:\d+/g, '$1/id:N');
 }
 
+/**
+ * xdpts's exit code for what the real xdp-loader did (reference §8.2): its messages are kept
+ * verbatim, its codes (256 - errno, or 1) are not — 2 for bad usage or bad input (missing file,
+ * section, program or interface, bad option values, missing parameters), 1 for every refusal
+ * (verifier, EBUSY/EEXIST/EOPNOTSUPP/E2BIG/EINVAL, unloading what is not loaded). The oracle
+ * translates the real run with this, as it translates `Usage: xdp-loader` into `Usage: xdpts`.
+ */
+export function xdptsLoaderExit(realExit: number, stderr: string): number {
+  if (realExit === 0) return 0;
+  const usage = [
+    /^Couldn't open file '/m,
+    /^Couldn't find network interface '/m,
+    /^Couldn't parse option /m,
+    /^Missing required parameter /m,
+    /^Need prog ID or --all$/m,
+    /^Only one of --section or --prog-name can be set$/m,
+    /^Cannot attach multiple programs in HW mode$/m,
+    /: (unrecognized|invalid) option /m,
+    /option( '--[\w-]+')? requires an argument/m,
+  ];
+  return usage.some((r) => r.test(stderr)) ? 2 : 1;
+}
+
 /** The golden text of a step result. */
 export function renderTutorial(r: TutorialResult): string {
   return `exit ${r.exit}\n--- stdout\n${normaliseTutorial(r.stdout)}--- stderr\n${normaliseTutorial(r.stderr)}`;
@@ -66,7 +89,7 @@ const ROOT = join(__dirname, '..', '..');
 
 /** Runs `xdpts ARGS` in `cwd` with `env`. */
 export function xdpts(args: string[], env: Record<string, string>, cwd?: string): { exit: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'xdpts'), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, ...(cwd ? { cwd } : {}) });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'xdpts'), ...args], { encoding: 'utf8', env: { ...process.env, XDPTS_REALTIME: '0', ...env }, ...(cwd ? { cwd } : {}) });
   return { exit: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -17,18 +17,20 @@ describe('xdp-loader argument errors', () => {
       exit: 1,
       stderr: ["Couldn't parse option mode: Invalid argument."],
       stdout: ['', 'Usage: xdpts [options] <ifname> <filenames>', 'Use --help (or -h) to see full option list.'],
+      code: 2,
     });
     expect(parseLoadArgs(['-A', 'XDP_FOO', 'veth1', 'x.o'])).toMatchObject({ exit: 1, stderr: ["Couldn't parse option actions: Invalid argument."] });
     expect(parseLoadArgs(['veth1'])).toMatchObject({ exit: 1, stderr: ['Missing required parameter <filenames>'] });
     expect(parseLoadArgs(['--foo', 'veth1', 'x.o'])).toMatchObject({ exit: 1, stderr: ["load: unrecognized option '--foo'"] });
-    expect(parseLoadArgs(['-s', 'a', '-n', 'b', 'veth1', 'x.o'])).toEqual({ ok: false, exit: 1, stderr: ['Only one of --section or --prog-name can be set'], stdout: [] });
-    expect(parseUnloadArgs(['veth1'])).toEqual({ ok: false, exit: 1, stderr: ['Need prog ID or --all'], stdout: [] });
+    expect(parseLoadArgs(['-s', 'a', '-n', 'b', 'veth1', 'x.o'])).toEqual({ ok: false, exit: 1, stderr: ['Only one of --section or --prog-name can be set'], stdout: [], code: 2 });
+    expect(parseUnloadArgs(['veth1'])).toEqual({ ok: false, exit: 1, stderr: ['Need prog ID or --all'], stdout: [], code: 2 });
     expect(parseUnloadArgs(['veth1', '-i', 'abc'])).toMatchObject({ stderr: ['Need prog ID or --all'] });
     expect(parseUnloadArgs(['veth1', 'x', '--all'])).toEqual({
       ok: false,
       exit: 1,
       stderr: [],
       stdout: ['', 'Usage: xdpts unload [options] <ifname>', 'Use --help (or -h) to see full option list.'],
+      code: 2,
     });
     expect(parseIfaceArgs('features', [])).toMatchObject({ exit: 1, stderr: ['Missing required parameter <ifname>'] });
   });
@@ -95,7 +97,7 @@ describe('bpftool prog show', () => {
     expect(text[3]).toMatch(/^\tbtf_id \d+$/);
     const j = JSON.parse(progShow(w.mgr, ['id', String(prog.id)], true).stdout[0]!) as Record<string, unknown>;
     expect(Object.keys(j)).toEqual(['id', 'type', 'name', 'tag', 'gpl_compatible', 'loaded_at', 'uid', 'bytes_xlated', 'jited', 'bytes_jited', 'bytes_memlock', 'map_ids', 'btf_id']);
-    expect(progShow(w.mgr, ['id', '999999'], false)).toEqual({ exit: 255, stdout: [], stderr: ['Error: get by id (999999): No such file or directory'] });
+    expect(progShow(w.mgr, ['id', '999999'], false)).toEqual({ exit: 255, stdout: [], stderr: ['Error: get by id (999999): No such file or directory'], code: 2 });
     expect(progShow(w.mgr, ['id', '999999'], true).stdout).toEqual(['{"error":"get by id (999999): No such file or directory"}']);
     expect(progTracelog(w.mgr, false).stdout).toEqual([]);
   });

@@ -5,7 +5,7 @@
  * network command (ip, ping, inject, capture) runs in.
  */
 import type { Command } from 'commander';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import {
   addrAdd,
   addrDel,
@@ -46,6 +46,7 @@ import {
   type XdpHook,
   type XdpInfoLookup,
 } from '../../net/index';
+import { IP_XDP_KEYWORDS, type IpXdpRequest, type ToolOutcome } from '../../kernel/index';
 import { pcapRecord } from '../../pcap/index';
 import { StateStore, type StateSnapshot } from '../../state/index';
 import { err, out, outJson, runCommand } from '../output';
@@ -57,6 +58,8 @@ export interface KernelAttachment {
   xdpInfo?: XdpInfoLookup;
   /** Called after the command, before the snapshot is written (the kernel saves its part). */
   save?: () => void;
+  /** `ip link set DEV xdp... {obj FILE [sec S] | off}` on the emulated kernel (iproute2's outcome). */
+  linkSetXdp?: (r: IpXdpRequest) => ToolOutcome;
 }
 
 let kernelFactory: ((snapshot: StateSnapshot, nowNs: () => bigint) => KernelAttachment) | undefined;
@@ -69,12 +72,44 @@ export function setKernelAttachment(factory: (snapshot: StateSnapshot, nowNs: ()
   kernelFactory = factory;
 }
 
+/** A command `ip netns exec NS` can run: its arguments and the namespace, to its exit status. */
+export type ExecTarget = (args: string[], ns: string) => Promise<number>;
+
+const execTargets = new Map<string, ExecTarget>();
+
+/**
+ * Makes `xdpts ip netns exec NS xdp-loader NAME ...` (and `... xdpts NAME ...`) run the loader
+ * command NAME in NS. The loader commands register themselves, so ip.ts needs no import of them.
+ */
+export function registerExecTarget(name: string, target: ExecTarget): void {
+  execTargets.set(name, target);
+}
+
+/** xdp-loader's command list (main of xdp-loader.c prints it when no command is given). */
+const XDP_LOADER_COMMANDS = ['load', 'unload', 'clean', 'status', 'features', 'help'];
+
+/** `xdp-loader CMD ARGS...` in namespace `ns`, with xdpts's exit codes (reference §8.2). */
+async function xdpLoaderMain(args: string[], ns: string): Promise<number> {
+  const [cmd, ...rest] = args;
+  if (cmd === undefined) {
+    err(['Usage: xdp-loader COMMAND [options]', '', 'COMMAND can be one of:', ...XDP_LOADER_COMMANDS.map((c) => `       ${c}`)].join('\n'));
+    return 2;
+  }
+  const target = execTargets.get(cmd);
+  if (!target) {
+    err(`Command '${cmd}' is unknown, try 'xdp-loader help'.`);
+    return 2;
+  }
+  return target(rest, ns);
+}
+
 /** One command's view of the network: the live Network plus the XDP views. */
 export interface NetSession {
   net: Network;
   state: NetState;
   snapshot: StateSnapshot;
   xdpInfo: XdpInfoLookup | undefined;
+  linkSetXdp: ((r: IpXdpRequest) => ToolOutcome) | undefined;
 }
 
 function seedFromEnv(): number | undefined {
@@ -109,6 +144,8 @@ export async function withNet<T>(fn: (s: NetSession) => T | Promise<T>, options:
       const state = snapshot.net as NetState;
       // Capture sessions whose waiting process died are over.
       state.captures = state.captures.filter((c) => c.pid === undefined || pidAlive(c.pid));
+      // So are the ping sockets of a ping that died while it waited without the lock.
+      if (state.pingSockets) state.pingSockets = state.pingSockets.filter((p) => p.pid === undefined || pidAlive(p.pid));
       const pending: { file: string; bytes: Uint8Array }[] = [];
       const onFrame = (e: FrameEvent): void => {
         for (const c of state.captures) {
@@ -126,7 +163,7 @@ export async function withNet<T>(fn: (s: NetSession) => T | Promise<T>, options:
       const net = new Network(state, netOptions);
       netRef = net;
       try {
-        return await fn({ net, state, snapshot, xdpInfo: kernel.xdpInfo });
+        return await fn({ net, state, snapshot, xdpInfo: kernel.xdpInfo, linkSetXdp: kernel.linkSetXdp });
       } finally {
         for (const p of pending) {
           try {
@@ -251,6 +288,9 @@ async function ipNetns(args: string[], g: IpGlobals): Promise<number> {
     if (base === 'ping') return pingMain(rest, name, false);
     if (base === 'xdpts' && rest[0] === 'ip') return ipMain(rest.slice(1), name, false);
     if (base === 'xdpts' && rest[0] === 'ping') return pingMain(rest.slice(1), name, false);
+    // The loader commands as `ip netns exec NS xdp-loader ...` runs them: no bpffs in there.
+    if (base === 'xdp-loader') return xdpLoaderMain(rest, name);
+    if (base === 'xdpts' && rest[0] !== undefined && execTargets.has(rest[0])) return execTargets.get(rest[0])!(rest.slice(1), name);
     // execvp failure, as ip netns exec reports it.
     err(`exec of "${prog}" failed: No such file or directory`);
     return 255;
@@ -343,9 +383,15 @@ async function ipLink(args: string[], g: IpGlobals): Promise<number> {
   if (matches(cmd, 'set')) {
     let name: string | undefined;
     const ops: (() => (s: NetSession) => void)[] = [];
+    let xdp: Omit<IpXdpRequest, 'ns' | 'dev' | 'readFile'> | undefined;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
-      if (a === 'dev') {
+      if (Object.hasOwn(IP_XDP_KEYWORDS, a)) {
+        // iplink_xdp.c: `{xdp|xdpgeneric|xdpdrv|xdpoffload} {off | object FILE [section SEC] [verbose]}`.
+        const r = parseXdpWords(args, i);
+        xdp = { keyword: a, ...r.req, force: g.force };
+        i = r.next - 1;
+      } else if (a === 'dev') {
         if (name !== undefined) throw garbage(a);
         name = need(args, ++i, 'dev');
       } else if (a === 'up' || a === 'down') ops.push(() => (s) => linkSetUp(s.state, g.ns, name!, a === 'up'));
@@ -359,14 +405,53 @@ async function ipLink(args: string[], g: IpGlobals): Promise<number> {
       else throw garbage(a);
     }
     if (name === undefined) throw new NetError('Not enough information: "dev" argument is required.', 255, 'EINVAL');
-    await withNet((s) => {
+    return withNet((s) => {
       requireIface(getNetns(s.state, g.ns), name!);
+      if (xdp) {
+        // The XDP request goes first, as iproute2 puts IFLA_XDP in the same RTM_NEWLINK; a
+        // refusal fails the whole command with iproute2's message and status (reference §4.5).
+        if (!s.linkSetXdp) throw new NetError('Error: XDP is not available in this session.', 2, 'EOPNOTSUPP');
+        const o = s.linkSetXdp({ ns: g.ns, dev: name!, ...xdp, readFile: readFileOrUndefined });
+        for (const l of o.stdout) out(`${l}\n`);
+        for (const l of o.stderr) err(`${l}\n`);
+        if (o.exit !== 0) return o.exit;
+      }
       for (const op of ops) op()(s);
+      return 0;
     });
-    return 0;
   }
   err(`Command "${cmd}" is unknown, try "ip link help".`);
   return 255;
+}
+
+/** Parses the words after an XDP keyword at `args[at]`: `off`, or `obj|object FILE [sec|section SEC] [verbose]`. */
+function parseXdpWords(args: string[], at: number): { req: { obj?: string; sec?: string }; next: number } {
+  let i = at + 1;
+  const w = args[i];
+  if (w === 'off') return { req: {}, next: i + 1 };
+  if (w !== 'obj' && w !== 'object') {
+    // iplink_xdp.c falls through to the generic error when neither `off` nor an object follows.
+    throw new NetError(w === undefined ? 'Command line is not complete. Try option "help"' : `Error: either "dev" is duplicate, or "${w}" is a garbage.`, 255, 'EINVAL');
+  }
+  const obj = need(args, i + 1, 'object');
+  i += 2;
+  let sec: string | undefined;
+  for (;;) {
+    if (args[i] === 'sec' || args[i] === 'section') {
+      sec = need(args, i + 1, 'section');
+      i += 2;
+    } else if (args[i] === 'verbose') i++;
+    else break;
+  }
+  return { req: sec !== undefined ? { obj, sec } : { obj }, next: i };
+}
+
+function readFileOrUndefined(path: string): Uint8Array | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 async function ipAddr(args: string[], g: IpGlobals): Promise<number> {

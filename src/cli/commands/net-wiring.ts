@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import {
   emptyXdpState,
+  ipLinkSetXdp,
   isXdpState,
   Kernel,
   XdpHookRunner,
@@ -126,6 +127,7 @@ export function register(_program: Command, _setExit: (code: number) => void): v
       hook,
       xdpInfo: (ns, ifindex) => sys.xdp.linkInfo(ns, ifindex),
       save: () => saveSystem(snapshot, sys),
+      linkSetXdp: (r) => ipLinkSetXdp(sys.xdp, r),
     };
   });
 }

@@ -1,11 +1,14 @@
 /**
  * `xdpts ping [-c N] [-i S] [-W S] [-w S] [-I DEV] [-s SIZE] [-q] ADDR`: iputils ping on the
  * emulated network, with its output and exit statuses (0 replies, 1 none, 2 errors).
- * Time is emulated: the command returns at once and the printed times are what Linux would
- * show. Set `XDPTS_REALTIME=1` to pace it in wall time like the real tool (1 probe per second).
+ * It paces like iputils (reference §8.4): probes one interval apart in wall time, replies printed
+ * as they come, the -W linger after the last probe, Ctrl-C prints the statistics. The state lock
+ * is let go while it waits (state saved, then re-read), so other commands and the library API
+ * do not wait seconds for it. `XDPTS_REALTIME=0` (scripts, tests) runs in emulated time only:
+ * the same lines at once, and then -c or -w is required.
  */
 import type { Command } from 'commander';
-import { NetError, runPing, ROOT_NS, type PingOptions } from '../../net/index';
+import { NetError, runPing, ROOT_NS, type Network, type PingOptions } from '../../net/index';
 import { err, out, outJson, runCommand } from '../output';
 import { reportNetError, withNet } from './ip';
 
@@ -71,9 +74,82 @@ export function parsePingArgs(argv: string[], ns: string): PingOptions & { json:
   o.target = rest[rest.length - 1]!;
   if (o.count === undefined && o.deadline === undefined) {
     // Real ping runs until interrupted; emulated time needs an end.
-    if (process.env['XDPTS_REALTIME'] !== '1') throw new NetError('ping: xdpts needs -c COUNT or -w DEADLINE (emulated time cannot wait for Ctrl-C)', 2, 'EINVAL');
+    if (!realtime()) throw new NetError('ping: with XDPTS_REALTIME=0 xdpts needs -c COUNT or -w DEADLINE (emulated time cannot wait for Ctrl-C)', 2, 'EINVAL');
   }
   return o;
+}
+
+/** True unless `XDPTS_REALTIME=0`: ping waits in wall time as iputils does. */
+export function realtime(): boolean {
+  return process.env['XDPTS_REALTIME'] !== '0';
+}
+
+/** Waits shorter than this keep the state lock (re-reading the state costs more than they last). */
+const UNLOCK_MIN_MS = 50;
+
+/** One network session that can end early (its state saved, the lock let go). */
+interface Segment {
+  net: Network;
+  end: (error?: unknown) => void;
+  done: Promise<void>;
+}
+
+async function openSegment(): Promise<Segment> {
+  let end!: (error?: unknown) => void;
+  const hold = new Promise<unknown>((r) => (end = r));
+  let entered!: (net: Network) => void;
+  const inside = new Promise<Network>((r) => (entered = r));
+  const done = withNet(async (s) => {
+    entered(s.net);
+    const e = await hold;
+    // A failure leaves the state unwritten, as a failed command does.
+    if (e !== undefined) throw e;
+  });
+  const net = await Promise.race([inside, done.then(() => Promise.reject(new Error('ping: the state session ended early')))]);
+  return { net, end, done };
+}
+
+/** Runs ping in wall time, letting go of the state lock while it waits between events. */
+async function pacedPing(o: PingOptions, onLine: (l: string) => void): Promise<ReturnType<typeof runPing>> {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const onSigint = (): void => {
+    stopped = true;
+    wake?.();
+  };
+  const wait = (ms: number): Promise<void> =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      wake = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
+  process.on('SIGINT', onSigint);
+  let seg = await openSegment();
+  try {
+    const result = await runPing(seg.net, o, onLine, {
+      pid: process.pid,
+      stopped: () => stopped,
+      sleep: async (ms) => {
+        if (ms < UNLOCK_MIN_MS) return wait(ms);
+        seg.end();
+        await seg.done;
+        await wait(ms);
+        seg = await openSegment();
+        return seg.net;
+      },
+    });
+    seg.end();
+    await seg.done;
+    return result;
+  } catch (e) {
+    seg.end(e);
+    await seg.done.catch(() => {});
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }
 
 /** Runs `ping ARGS` in namespace `ns` and prints as iputils does; returns the exit status. */
@@ -81,9 +157,8 @@ export async function pingMain(argv: string[], ns: string, jsonFlag: boolean): P
   try {
     const o = parsePingArgs(argv, ns);
     const json = jsonFlag || o.json;
-    const realtime = process.env['XDPTS_REALTIME'] === '1';
-    const sleep = realtime ? (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) : undefined;
-    const result = await withNet((s) => runPing(s.net, o, json ? () => {} : (l) => out(`${l}\n`), sleep));
+    const onLine = json ? () => {} : (l: string) => out(`${l}\n`);
+    const result = realtime() ? await pacedPing(o, onLine) : await withNet((s) => runPing(s.net, o, onLine));
     if (json) {
       const { lines, ...summary } = result;
       outJson({ ...summary, output: lines });
@@ -105,7 +180,7 @@ export async function pingMain(argv: string[], ns: string, jsonFlag: boolean): P
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('ping')
-    .description('iputils ping on the emulated network (emulated time; XDPTS_REALTIME=1 paces in wall time)')
+    .description('iputils ping on the emulated network, paced in wall time like iputils (XDPTS_REALTIME=0: emulated time, output at once)')
     .argument('[args...]', '[-c N] [-i S] [-W S] [-w S] [-I DEV|ADDR] [-s SIZE] [-q] [-D] ADDR')
     .allowUnknownOption(true)
     .helpOption(false)

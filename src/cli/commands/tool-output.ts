@@ -1,27 +1,29 @@
 /**
  * Printing of emulated-tool outcomes (xdp-loader, bpftool): their stdout and stderr lines
- * verbatim, their exit status; with `--json` a JSON document on stdout instead (the outcome's
+ * verbatim, xdpts's exit code for them (0 / 1 refused / 2 bad usage or input, reference §8.2 —
+ * not the tools' 256 - errno); with `--json` a JSON document on stdout instead (the outcome's
  * JSON view on success, `{"error": ..., "exit": N}` on failure).
  */
 import { readFileSync } from 'node:fs';
-import type { ToolOutcome } from '../../kernel/index';
+import { xdptsExit, type ToolOutcome } from '../../kernel/index';
 import { NetError } from '../../net/index';
 import { err, out, outJson } from '../output';
 import { reportNetError } from './ip';
 
 /** Prints an outcome and returns its exit status. */
 export function emit(o: ToolOutcome, json: boolean): number {
+  const code = xdptsExit(o);
   if (json && o.json !== undefined && o.exit === 0) {
     outJson(o.json);
-    return o.exit;
+    return code;
   }
   if (json && o.exit !== 0 && o.stderr.length > 0) {
-    outJson({ error: o.stderr.filter((l) => l !== '').map((l) => l.trim()).join('\n'), exit: o.exit });
-    return o.exit;
+    outJson({ error: o.stderr.filter((l) => l !== '').map((l) => l.trim()).join('\n'), exit: code });
+    return code;
   }
   for (const l of o.stdout) out(`${l}\n`);
   for (const l of o.stderr) err(`${l}\n`);
-  return o.exit;
+  return code;
 }
 
 /** Reads a file for the loader; undefined when it cannot be read. */

@@ -3,11 +3,23 @@ import type { Command } from 'commander';
 import { parseUnloadArgs, XdpLoader } from '../../kernel/index';
 import { ROOT_NS } from '../../net/index';
 import { runCommand } from '../output';
+import { registerExecTarget } from './ip';
 import { emit, guarded, readFileOrUndefined } from './tool-output';
 import { withSystem } from './net-wiring';
 
+/** Runs `xdp-loader unload ARGS` in namespace `ns` and returns xdpts's exit code. */
+export async function unloadMain(args: string[], ns: string): Promise<number> {
+  const p = parseUnloadArgs(args);
+  if (!p.ok) return emit({ exit: p.exit, stdout: p.stdout ?? [], stderr: p.stderr, code: p.code }, false);
+  const a = p.value;
+  return guarded(() =>
+    withSystem((s) => emit(new XdpLoader(s.sys.xdp, { ns, readFile: readFileOrUndefined, bpffs: ns === ROOT_NS }).unload(a), a.json)),
+  );
+}
+
 /** Registers `xdpts unload`. */
 export function register(program: Command, setExit: (code: number) => void): void {
+  registerExecTarget('unload', unloadMain);
   program
     .command('unload')
     .description('unload XDP programs from an interface (xdp-loader unload)')
@@ -15,13 +27,6 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .allowUnknownOption(true)
     .helpOption(false)
     .action(async (args: string[]) => {
-      const p = parseUnloadArgs(args);
-      await runCommand(args.includes('--json'), setExit, () => {
-        if (!p.ok) return emit({ exit: p.exit, stdout: p.stdout ?? [], stderr: p.stderr }, false);
-        const a = p.value;
-        return guarded(() =>
-          withSystem((s) => emit(new XdpLoader(s.sys.xdp, { ns: ROOT_NS, readFile: readFileOrUndefined }).unload(a), a.json)),
-        );
-      });
+      await runCommand(args.includes('--json'), setExit, () => unloadMain(args, ROOT_NS));
     });
 }

@@ -9,7 +9,7 @@
 import { parseActions } from '../xdp/actions';
 
 /** A parsed command line, or the failure xdp-loader reports. */
-export type Parsed<T> = { ok: true; value: T } | { ok: false; exit: number; stderr: string[]; stdout?: string[] };
+export type Parsed<T> = { ok: true; value: T } | { ok: false; exit: number; stderr: string[]; stdout?: string[]; /** xdpts's exit status (reference §8.2). */ code: number };
 
 /** Options of `load`. */
 export interface LoadArgs {
@@ -121,7 +121,8 @@ interface RawParse {
  */
 function fail<T>(cmd: string, lines: string[], usage = true): Parsed<T> {
   // The message goes to stderr, the blank line and the usage to stdout (observed).
-  return { ok: false, exit: 1, stderr: lines, stdout: usage ? ['', ...shortUsage(cmd, cmd !== 'load')] : [] };
+  // xdpts exits 2 for bad usage (reference §8.2); xdp-loader exits 1.
+  return { ok: false, exit: 1, stderr: lines, stdout: usage ? ['', ...shortUsage(cmd, cmd !== 'load')] : [], code: 2 };
 }
 
 /** getopt_long with GNU argument permutation; `--` ends the options. */
@@ -187,8 +188,8 @@ function last(m: Map<string, string[]>, k: string): string | undefined {
 }
 
 function helpOf<T>(cmd: string): Parsed<T> {
-  // xdp-loader 1.3.1 prints the help on stdout and exits 1 (observed).
-  return { ok: false, exit: 1, stderr: [], stdout: helpText(cmd) };
+  // xdp-loader 1.3.1 prints the help on stdout and exits 1 (observed); xdpts exits 0 for help shown.
+  return { ok: false, exit: 1, stderr: [], stdout: helpText(cmd), code: 0 };
 }
 
 /** C's `strtoul(s, NULL, 10)` as xdp-loader uses it: leading digits, else 0. */

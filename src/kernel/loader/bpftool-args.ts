@@ -4,14 +4,19 @@
  * values — each byte decimal by default, `0x..` hex, or bare hex pairs after the word `hex`.
  * Errors print as `Error: <message>` and exit 255 (bpftool returns -1).
  */
-import type { ToolOutcome } from './outcome';
+import { CODE_USAGE, type ToolOutcome } from './outcome';
 
 /** A selector of programs or maps. */
 export type Selector = { by: 'id'; id: number } | { by: 'name'; name: string } | { by: 'pinned'; path: string } | { by: 'tag'; tag: string };
 
-/** A bpftool error outcome: `Error: msg` (or `{"error": msg}` with -j), exit 255 unless given. */
+/**
+ * A bpftool error outcome: `Error: msg` (or `{"error": msg}` with -j), exit 255 unless given.
+ * bpftool's -1 (255) is a usage or lookup error (bad arguments, no such object), which xdpts
+ * exits 2 for; a failed operation (256 - errno) exits 1 (reference §8.2).
+ */
 export function bpftoolError(message: string, json: boolean, exit = 255): ToolOutcome {
-  return json ? { exit, stdout: [JSON.stringify({ error: message })], stderr: [] } : { exit, stdout: [], stderr: [`Error: ${message}`] };
+  const code = exit === 255 ? { code: CODE_USAGE } : {};
+  return json ? { exit, stdout: [JSON.stringify({ error: message })], stderr: [], ...code } : { exit, stdout: [], stderr: [`Error: ${message}`], ...code };
 }
 
 /** Parses a selector at argv[0..]; returns it and the number of words used, or an error message. */

@@ -12,7 +12,7 @@ import type { XdpManager } from '../xdp/manager';
 import { bpftoolError, hexBytes, jsonBytes, parseBytes, parseSelector, type Selector } from './bpftool-args';
 import { formatValue, jsonText, type BtfJson, type ValueLayout } from './btf-value';
 import { mapMemlock } from './memlock';
-import type { ToolOutcome } from './outcome';
+import { CODE_USAGE, type ToolOutcome } from './outcome';
 import { BpffsError } from '../bpffs';
 
 const ERRNO_BY_NAME = new Map<string, number>();
@@ -48,7 +48,7 @@ function oneMap(mgr: XdpManager, argv: readonly string[], json: boolean): { map:
   const r = selectMaps(mgr, s.sel);
   if (typeof r === 'string') return bpftoolError(r, json);
   // No map of that name: bpftool prints nothing and fails (observed).
-  if (r.length === 0) return { exit: 255, stdout: [], stderr: [] };
+  if (r.length === 0) return { exit: 255, stdout: [], stderr: [], code: CODE_USAGE };
   if (r.length > 1) return bpftoolError(`several maps match this handle`, json);
   return { map: r[0]!, used: s.used };
 }
@@ -92,7 +92,7 @@ export function mapShow(mgr: XdpManager, argv: readonly string[], json: boolean)
     if ('error' in s) return bpftoolError(s.error, json);
     const r = selectMaps(mgr, s.sel);
     if (typeof r === 'string') return bpftoolError(r, json);
-    if (r.length === 0) return { exit: 255, stdout: [], stderr: [] };
+    if (r.length === 0) return { exit: 255, stdout: [], stderr: [], code: CODE_USAGE };
     maps = r;
   }
   const single = argv[0] === 'id' || argv[0] === 'pinned';

@@ -15,7 +15,7 @@ import type { LoadedProgram } from '../program';
 import type { XdpManager } from '../xdp/manager';
 import { bpftoolError, parseSelector, type Selector } from './bpftool-args';
 import { progMemlock } from './memlock';
-import type { ToolOutcome } from './outcome';
+import { CODE_USAGE, type ToolOutcome } from './outcome';
 import { BpffsError } from '../bpffs';
 
 /** `bpftool prog` type names by program type (prog_type_name[] of libbpf). */
@@ -100,7 +100,7 @@ export function progShow(mgr: XdpManager, argv: readonly string[], json: boolean
     const r = selectProgramsBy(mgr, s.sel);
     if (typeof r === 'string') return bpftoolError(r, json);
     progs = r;
-    if (progs.length === 0) return { exit: 255, stdout: json ? ['[]'] : [], stderr: [] };
+    if (progs.length === 0) return { exit: 255, stdout: json ? ['[]'] : [], stderr: [], code: CODE_USAGE };
   }
   const single = argv.length > 0 && (argv[0] === 'id' || argv[0] === 'pinned');
   if (json) {

@@ -7,5 +7,5 @@ export { mapShow, mapDump, mapLookup, mapUpdate, mapDelete, mapPin } from './bpf
 export { bpftoolError, parseSelector, parseBytes, hexBytes, jsonBytes, type Selector } from './bpftool-args';
 export { formatValue, jsonText, layoutOf as btfValueLayout, type ValueLayout, type BtfJson } from './btf-value';
 export { mapMemlock, progMemlock } from './memlock';
-export { success, failure, errnoExit, type ToolOutcome } from './outcome';
+export { success, failure, usageFailure, xdptsExit, errnoExit, CODE_USAGE, type ToolOutcome } from './outcome';
 export { ipLinkSetXdp, IP_XDP_KEYWORDS, type IpXdpRequest } from './ip-xdp';

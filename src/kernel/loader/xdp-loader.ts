@@ -4,7 +4,8 @@
  * `xdp_multiprog__detach`): every load goes through a dispatcher (reference §0, §2) unless the
  * dispatcher is disabled (LIBXDP_SKIP_DISPATCHER=1, or a kernel without the feature), then one
  * program attaches directly ("legacy"). Messages and exit statuses are xdp-loader 1.3.1's
- * (reference §1.3): `load` exits with 256 - errno.
+ * (reference §1.3): `load` exits with 256 - errno. Outcomes caused by bad usage or bad input carry
+ * `code: 2`, which is what xdpts exits with (reference §8.2, {@link xdptsExit}).
  */
 import { BPF_PROG_TYPE_XDP, type MapSpec, type ObjectSpec, type ProgramSpec } from '../../object/types';
 import { loadObject } from '../../object/load';
@@ -21,7 +22,7 @@ import type { XdpDevice } from '../xdp/topology';
 import type { LoadArgs, UnloadArgs } from './args';
 import { shortUsage } from './args';
 import { layoutOf } from './btf-value';
-import { errnoExit, failure, success, type ToolOutcome } from './outcome';
+import { errnoExit, failure, success, usageFailure, type ToolOutcome } from './outcome';
 
 const EACCES = 13;
 const EBUSY = 16;
@@ -40,6 +41,11 @@ export interface LoaderEnv {
   ns: string;
   /** False to behave as a kernel without freplace (libxdp falls back to legacy attach). */
   dispatcher?: boolean;
+  /**
+   * False when no bpffs is mounted at /sys/fs/bpf — always the case under `ip netns exec`, which
+   * remounts /sys: libxdp says so on every load and attaches a single program directly (reference §0).
+   */
+  bpffs?: boolean;
 }
 
 /** An opened program: the object, the chosen program and its effective run configuration. */
@@ -62,41 +68,41 @@ function attachFailed(ifname: string, errno: number, pre: string[] = []): LoadFa
 }
 
 function noIface(cmd: string, ifname: string): ToolOutcome {
-  return failure(1, [`Couldn't find network interface '${ifname}'.`], ['', ...shortUsage(cmd)]);
+  return usageFailure(1, [`Couldn't find network interface '${ifname}'.`], ['', ...shortUsage(cmd)]);
 }
 
 /** Opens a file and picks its program as xdp_program__open_file does. */
 function openProgram(env: LoaderEnv, file: string, args: LoadArgs): Opened {
   const bytes = env.readFile(file);
-  if (!bytes) throw new LoadFailure(failure(errnoExit(ENOENT), [`Couldn't open file '${file}': No such file or directory`]));
+  if (!bytes) throw new LoadFailure(usageFailure(errnoExit(ENOENT), [`Couldn't open file '${file}': No such file or directory`]));
   let spec: ObjectSpec;
   try {
     spec = loadObject(bytes, file);
   } catch (e) {
-    if (e instanceof XdptsError) throw new LoadFailure(failure(95, [`Couldn't open file '${file}': BPF object format invalid`]));
+    if (e instanceof XdptsError) throw new LoadFailure(usageFailure(95, [`Couldn't open file '${file}': BPF object format invalid`]));
     throw e;
   }
   // libbpf >= 1.0 refuses the legacy `maps` section (reference §1.3).
-  if (spec.maps.some((m) => m.section === 'maps')) throw new LoadFailure(failure(errnoExit(EOPNOTSUPP), [`Couldn't open file '${file}': Operation not supported`]));
+  if (spec.maps.some((m) => m.section === 'maps')) throw new LoadFailure(usageFailure(errnoExit(EOPNOTSUPP), [`Couldn't open file '${file}': Operation not supported`]));
   let prog: ProgramSpec | undefined;
   if (args.section !== undefined) {
     prog = spec.programs.find((p) => p.section === args.section);
     if (!prog)
       throw new LoadFailure(
-        failure(errnoExit(ENOENT), [` libxdp: Couldn't find xdp program in bpf object section ${args.section}`, `Couldn't open file '${file}': No such file or directory`]),
+        usageFailure(errnoExit(ENOENT), [` libxdp: Couldn't find xdp program in bpf object section ${args.section}`, `Couldn't open file '${file}': No such file or directory`]),
       );
   } else if (args.progName !== undefined) {
     prog = spec.programs.find((p) => p.name === args.progName);
-    if (!prog) throw new LoadFailure(failure(errnoExit(ENOENT), [` libxdp: Couldn't find xdp program in bpf object`, `Couldn't open file '${file}': No such file or directory`]));
+    if (!prog) throw new LoadFailure(usageFailure(errnoExit(ENOENT), [` libxdp: Couldn't find xdp program in bpf object`, `Couldn't open file '${file}': No such file or directory`]));
   } else {
     prog = spec.programs[0];
-    if (!prog) throw new LoadFailure(failure(errnoExit(ENOENT), [`Couldn't open file '${file}': No such file or directory`]));
+    if (!prog) throw new LoadFailure(usageFailure(errnoExit(ENOENT), [`Couldn't open file '${file}': No such file or directory`]));
   }
   let cfg;
   try {
     cfg = readRunConfig(spec.btf, prog.name);
   } catch (e) {
-    if (e instanceof XdptsError) throw new LoadFailure(failure(errnoExit(EINVAL), [` libxdp: ${e.message}`, `Couldn't open file '${file}': Invalid argument`]));
+    if (e instanceof XdptsError) throw new LoadFailure(usageFailure(errnoExit(EINVAL), [` libxdp: ${e.message}`, `Couldn't open file '${file}': Invalid argument`]));
     throw e;
   }
   return {
@@ -123,12 +129,14 @@ export class XdpLoader {
   load(args: LoadArgs): ToolOutcome {
     const dev = this.device(args.ifname);
     if (!dev) return noIface('load', args.ifname);
-    if (args.mode === 'hw' && args.files.length > 1) return failure(1, ['Cannot attach multiple programs in HW mode']);
+    if (args.mode === 'hw' && args.files.length > 1) return usageFailure(1, ['Cannot attach multiple programs in HW mode']);
     const info: string[] = [];
     if (args.verbose) info.push(`Loading ${args.files.length} files on interface '${args.ifname}'.`);
     try {
       const opened = args.files.map((f) => openProgram(this.env, f, args));
       if (args.verbose) opened.forEach((o, i) => info.push(`XDP program ${i}: Run prio: ${o.runPrio}. Chain call actions: ${formatActions(o.chainCallActions)}`));
+      // libxdp warns (printed without -v) when it looks for the dispatcher's pin directory.
+      if (this.env.bpffs === false && args.mode !== 'hw') info.push(' libxdp: No bpffs found at /sys/fs/bpf', " libxdp: Can't use dispatcher without a working bpffs");
       const out = this.attachMulti(dev, args, opened);
       return { ...out, stderr: [...info, ...out.stderr] };
     } catch (e) {
@@ -139,7 +147,7 @@ export class XdpLoader {
 
   private attachMulti(dev: XdpDevice, args: LoadArgs, opened: Opened[]): ToolOutcome {
     const mode: XdpMode = XdpManager.resolveMode(dev, args.mode);
-    const useDispatcher = mode !== 'hw' && this.env.dispatcher !== false;
+    const useDispatcher = mode !== 'hw' && this.env.dispatcher !== false && this.env.bpffs !== false;
     const existing = this.mgr.rxAttachment(dev.ns, dev.ifindex);
     if (mode === 'hw') {
       const hw = this.mgr.attachment(dev.ns, dev.ifindex, 'hw');
