@@ -31,15 +31,18 @@ export function loadTutorial(): TutorialStep[] {
   return (JSON.parse(readFileSync(join(TUTORIAL_DIR, 'flow.json'), 'utf8')) as { steps: TutorialStep[] }).steps;
 }
 
-/** Replaces the ID column of xdp-loader status rows (columns 50..53, `%-4d`) by `N   `. */
+/**
+ * Replaces the ID column of xdp-loader status rows (column 50, `%-4d` then a space) by `N`
+ * padded the same way. Real kernel ids grow past 4 digits on a long-running machine, which
+ * pushes the rest of the row right, so the id and its padding are normalised together.
+ */
 function normaliseStatusIds(text: string): string {
   return text
     .split('\n')
-    .map((l) => (/^.{50}\d+ *\s[0-9a-f]{16} /.test(l) ? l.replace(/^(.{50})(\d+ *)(\s)/, (_m, a: string, id: string, sp: string) => `${a}${'N'.padEnd(id.length)}${sp}`) : l))
+    .map((l) => l.replace(/^(.{50})\d+ +([0-9a-f]{16} )/, (_m, a: string, tag: string) => `${a}${'N'.padEnd(4)} ${tag}`))
     .join('\n');
 }
 
-/** Replaces run-specific values by placeholders. */
 export function normaliseTutorial(text: string): string {
   return normaliseStatusIds(normaliseNet(text))
     .replace(/prog\/xdp id \d+/g, 'prog/xdp id N')
