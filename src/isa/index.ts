@@ -2,3 +2,4 @@
 export * from './opcodes';
 export * from './instruction';
 export * from './helpers';
+export * from './helper-protos';

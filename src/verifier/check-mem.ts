@@ -1,0 +1,321 @@
+/**
+ * Memory access checks (kernel/bpf/verifier.c `check_mem_access` and friends): context fields
+ * by XDP's `xdp_is_valid_access` rules (net/core/filter.c), packet bytes inside the proven
+ * range, stack bytes inside the frame (with spill/fill of registers), map values inside
+ * `value_size`, ringbuf memory inside its reservation.
+ */
+import { type Env, reject } from './env';
+import { regTypeStr } from './print';
+import {
+  type Reg,
+  constScalar,
+  copyReg,
+  isPointer,
+  markKnown,
+  pointer,
+  regBoundsSync,
+  unknownScalar,
+} from './reg-state';
+import { type Frame, MAX_BPF_STACK, curFrame } from './state';
+import { tnumCast, tnumIsConst, tnumStr } from './tnum';
+
+/** Offsets beyond this are unbounded (`BPF_MAX_VAR_OFF`). */
+export const BPF_MAX_VAR_OFF = 1 << 29;
+/** Largest size a helper memory argument may have (`BPF_MAX_VAR_SIZ`). */
+export const BPF_MAX_VAR_SIZ = 1 << 29;
+/** The kernel struct behind each map type (`map_btf_id` of its `bpf_map_ops`). */
+const MAP_STRUCT: Record<number, string> = {
+  1: 'bpf_htab', 2: 'bpf_array', 3: 'bpf_array', 4: 'bpf_array', 5: 'bpf_htab', 6: 'bpf_array', 9: 'bpf_htab',
+  10: 'bpf_htab', 11: 'lpm_trie', 12: 'bpf_array', 13: 'bpf_htab', 14: 'bpf_dtab', 16: 'bpf_cpu_map', 17: 'xsk_map',
+  22: 'bpf_queue_stack', 23: 'bpf_queue_stack', 25: 'bpf_dtab', 27: 'bpf_ringbuf_map', 30: 'bpf_bloom_filter',
+};
+/** `sizeof(struct xdp_md)`. */
+const XDP_MD_SIZE = 24;
+
+/** `__check_mem_access`: `[off, off+size)` inside `[0, memSize)`, with the kernel's message. */
+function checkMemRange(env: Env, idx: number, regno: number, r: Reg, off: number, size: number, memSize: number, zeroOk: boolean): boolean {
+  const sizeOk = size > 0 || (size === 0 && zeroOk);
+  if (off >= 0 && sizeOk && off + size <= memSize) return true;
+  let msg: string;
+  switch (r.type) {
+    case 'PTR_TO_MAP_KEY': msg = `invalid access to map key, key_size=${memSize} off=${off} size=${size}`; break;
+    case 'PTR_TO_MAP_VALUE': msg = `invalid access to map value, value_size=${memSize} off=${off} size=${size}`; break;
+    case 'PTR_TO_PACKET': case 'PTR_TO_PACKET_META': case 'PTR_TO_PACKET_END':
+      msg = `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${memSize})`; break;
+    default: msg = `invalid access to memory, mem_size=${memSize} off=${off} size=${size}`;
+  }
+  reject(msg, idx);
+}
+
+/** `check_mem_region_access`: a region with a variable offset (map values, memory). */
+function checkRegion(env: Env, idx: number, regno: number, r: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
+  if (r.smin < 0n && (r.smin < -(1n << 31n) || r.smin + BigInt(off) < 0n)) {
+    reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, idx);
+  }
+  checkMemRange(env, idx, regno, r, Number(r.smin) + off, size, memSize, zeroOk);
+  if (r.umax >= BigInt(BPF_MAX_VAR_OFF)) {
+    reject(`R${regno} unbounded memory access, make sure to bounds check any such access`, idx);
+  }
+  checkMemRange(env, idx, regno, r, Number(r.umax) + off, size, memSize, zeroOk);
+}
+
+/** `__check_ptr_off_reg`: pointers that must be unmodified (ctx). */
+export function checkPtrOffReg(env: Env, idx: number, regno: number, r: Reg): void {
+  if (r.off < 0) reject(`negative offset ${regTypeStr(r)} ptr R${regno} off=${r.off} disallowed`, idx);
+  if (r.off) reject(`dereference of modified ${regTypeStr(r)} ptr R${regno} off=${r.off} disallowed`, idx);
+  if (!tnumIsConst(r.varOff) || r.varOff.value) {
+    reject(`variable ${regTypeStr(r)} access var_off=${tnumStr(r.varOff)} disallowed`, idx);
+  }
+}
+
+/** The frame a stack pointer points into. */
+function stackFrame(env: Env, r: Reg): Frame {
+  return env.cur.frames[r.frameno] ?? curFrame(env.cur);
+}
+
+/**
+ * `check_stack_access_within_bounds`; `what` is the kernel's `err_extra`: ` read from`,
+ * ` write to`, ` indirect access to`. Returns [min, max) byte offsets relative to fp.
+ */
+export function stackBounds(env: Env, idx: number, regno: number, r: Reg, off: number, size: number, what: string): [number, number] {
+  let lo: number;
+  let hi: number;
+  if (tnumIsConst(r.varOff)) {
+    lo = Number(BigInt.asIntN(64, r.varOff.value)) + r.off + off;
+    hi = lo + size;
+  } else {
+    if (r.smax >= BigInt(BPF_MAX_VAR_OFF) || r.smin <= -BigInt(BPF_MAX_VAR_OFF)) {
+      reject(`invalid unbounded variable-offset${what} stack R${regno}`, idx);
+    }
+    lo = Number(r.smin) + r.off + off;
+    hi = Number(r.smax) + r.off + off + size;
+  }
+  if (lo < -MAX_BPF_STACK || hi > 0 || size <= 0) {
+    if (tnumIsConst(r.varOff)) reject(`invalid${what} stack R${regno} off=${lo} size=${size}`, idx);
+    reject(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(r.varOff)} off=${off} size=${size}`, idx);
+  }
+  return [lo, hi];
+}
+
+function touch(env: Env, f: Frame, lo: number, hi: number): void {
+  if (-lo > f.depth) f.depth = -lo;
+  for (let a = lo; a < hi; a++) env.scratched.slots.add((-a - 1) >> 3);
+}
+
+/** Writes `size` bytes of `value` (undefined: unknown bytes) to the stack at fp-relative `lo`. */
+function stackWrite(env: Env, idx: number, f: Frame, lo: number, size: number, value: Reg | undefined, isSt: boolean, stImm: number): void {
+  const spi = (-lo - 1) >> 3;
+  touch(env, f, lo, lo + size);
+  if (value && isPointer(value) && size !== 8) reject('invalid size of register spill', idx);
+  // Clear spills overlapping the write (the kernel scrubs a partially overwritten spill to MISC).
+  for (let a = lo; a < lo + size; a++) {
+    const s = (-a - 1) >> 3;
+    if (f.spills[s]) {
+      f.spills[s] = undefined;
+      for (let j = 0; j < 8; j++) if (f.stack[s * 8 + j] === 'r') f.stack[s * 8 + j] = 'm';
+    }
+  }
+  if (size === 8 && (lo & 7) === 0 && (value !== undefined || isSt)) {
+    // save_register_state: a full aligned store keeps the register (or the stored constant).
+    const spill = value ? copyReg(value) : constScalar(BigInt(stImm));
+    f.spills[spi] = spill;
+    for (let j = 0; j < 8; j++) f.stack[spi * 8 + j] = 'r';
+    return;
+  }
+  const zero = value ? value.type === 'SCALAR_VALUE' && tnumIsConst(value.varOff) && value.varOff.value === 0n : isSt && stImm === 0;
+  for (let a = lo; a < lo + size; a++) f.stack[-a - 1] = zero ? '0' : 'm';
+}
+
+/** Reads `size` bytes at fp-relative `lo` into a register value (`check_stack_read_fixed_off`). */
+function stackRead(env: Env, idx: number, f: Frame, lo: number, size: number): Reg {
+  const spi = (-lo - 1) >> 3;
+  touch(env, f, lo, lo + size);
+  const sp = f.spills[spi];
+  if (sp && (lo & 7) === 0 && size === 8) return copyReg(sp);
+  if (sp) {
+    if (sp.type !== 'SCALAR_VALUE') reject('invalid size of register fill', idx);
+    if (tnumIsConst(sp.varOff) && (lo & 7) === 0) {
+      const r = unknownScalar();
+      markKnown(r, tnumCast(sp.varOff, size).value);
+      return r;
+    }
+    return narrow(unknownScalar(), size);
+  }
+  let allZero = true;
+  for (let a = lo; a < lo + size; a++) {
+    const b = f.stack[-a - 1] ?? '?';
+    if (b === '?' && !env.privileged) reject(`invalid read from stack off ${lo}+${a - lo} size ${size}`, idx);
+    if (b !== '0') allZero = false;
+  }
+  return allZero ? constScalar(0n) : narrow(unknownScalar(), size);
+}
+
+/** `coerce_reg_to_size`: a load of `size` bytes zero-extends. */
+export function narrow(r: Reg, size: number): Reg {
+  if (size >= 8) return r;
+  const max = (1n << BigInt(size * 8)) - 1n;
+  r.varOff = tnumCast(r.varOff, size);
+  r.umin = 0n;
+  r.umax = max;
+  r.smin = 0n;
+  r.smax = max;
+  r.u32min = 0n;
+  r.u32max = max < 0xffffffffn ? max : 0xffffffffn;
+  r.s32min = size === 4 ? -(1n << 31n) : 0n;
+  r.s32max = size === 4 ? (1n << 31n) - 1n : max;
+  regBoundsSync(r);
+  return r;
+}
+
+/** A sign-extending load (`ldsx`) result. */
+function signExtended(size: number): Reg {
+  const r = unknownScalar();
+  const half = 1n << BigInt(size * 8 - 1);
+  r.smin = -half;
+  r.smax = half - 1n;
+  r.s32min = -half;
+  r.s32max = half - 1n;
+  regBoundsSync(r);
+  return r;
+}
+
+/**
+ * `check_mem_access` for a load (`valueOut` receives the loaded value) or a store of
+ * `value` (undefined for BPF_ST with `stImm`).
+ */
+export function checkMemAccess(
+  env: Env,
+  idx: number,
+  regno: number,
+  off: number,
+  size: number,
+  write: boolean,
+  value: Reg | undefined,
+  stImm: number,
+  signed = false,
+): Reg | undefined {
+  const r = curFrame(env.cur).regs[regno]!;
+  env.scratched.regs.add(regno);
+  let out: Reg | undefined;
+  const full = off + r.off;
+  if (r.type === 'PTR_TO_CTX' && !r.maybeNull) {
+    checkPtrOffReg(env, idx, regno, r);
+    const ok = !write && full >= 0 && full < XDP_MD_SIZE && full % size === 0 && size === 4 && full !== 20;
+    if (!ok) reject(`invalid bpf_context access off=${full} size=${size}`, idx);
+    if (full === 0) out = pointer('PTR_TO_PACKET');
+    else if (full === 4) out = pointer('PTR_TO_PACKET_END');
+    else if (full === 8) out = pointer('PTR_TO_PACKET_META');
+    else out = narrow(unknownScalar(), 4);
+    return out;
+  }
+  if ((r.type === 'PTR_TO_PACKET' || r.type === 'PTR_TO_PACKET_META') && !r.maybeNull) {
+    if (r.smin < 0n) {
+      reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, idx);
+    }
+    checkMemRange(env, idx, regno, r, full, size, r.range < 0 ? -1 : r.range, false) ||
+      reject(`R${regno} offset is outside of the packet`, idx);
+    return write ? undefined : signed ? signExtended(size) : narrow(unknownScalar(), size);
+  }
+  if (r.type === 'PTR_TO_MAP_VALUE' && !r.maybeNull) {
+    const m = env.maps[r.map]!;
+    if (write && m.readOnly) reject(`write into map forbidden, value_size=${m.valueSize} off=${full} size=${size}`, idx);
+    checkRegion(env, idx, regno, r, full, size, m.valueSize, false);
+    return write ? undefined : signed ? signExtended(size) : narrow(unknownScalar(), size);
+  }
+  if (r.type === 'PTR_TO_MEM' && !r.maybeNull) {
+    if (write && r.rdonly) reject(`R${regno} cannot write into ${regTypeStr(r)}`, idx);
+    checkRegion(env, idx, regno, r, full, size, r.memSize, false);
+    return write ? undefined : signed ? signExtended(size) : narrow(unknownScalar(), size);
+  }
+  if (r.type === 'PTR_TO_STACK') {
+    const [lo] = stackBounds(env, idx, regno, r, off, size, write ? ' write to' : ' read from');
+    if (tnumIsConst(r.varOff) && lo % size !== 0) {
+      reject(`misaligned stack access off ${tnumIsConst(r.varOff) ? BigInt.asIntN(64, r.varOff.value) : tnumStr(r.varOff)}+${r.off}+${off} size ${size}`, idx);
+    }
+    const f = stackFrame(env, r);
+    if (!tnumIsConst(r.varOff)) {
+      // Variable-offset stack access (privileged only): writes make every byte in range MISC.
+      if (!env.privileged) reject(`R${regno} variable stack access prohibited for !root, var_off=${tnumStr(r.varOff)} off=${off}`, idx);
+      const lo2 = Number(r.smin) + r.off + off;
+      const hi2 = Number(r.smax) + r.off + off + size;
+      touch(env, f, lo2, hi2);
+      if (write) {
+        for (let a = lo2; a < hi2; a++) {
+          const s = (-a - 1) >> 3;
+          if (f.spills[s]) { f.spills[s] = undefined; for (let j = 0; j < 8; j++) f.stack[s * 8 + j] = 'm'; }
+          if (f.stack[-a - 1] !== '0' || !(value && tnumIsConst(value.varOff) && value.varOff.value === 0n)) f.stack[-a - 1] = 'm';
+        }
+        return undefined;
+      }
+      return narrow(unknownScalar(), size);
+    }
+    if (write) {
+      stackWrite(env, idx, f, lo, size, value, value === undefined, stImm);
+      return undefined;
+    }
+    const v = stackRead(env, idx, f, lo, size);
+    return signed && v.type === 'SCALAR_VALUE' && !tnumIsConst(v.varOff) ? signExtended(size) : v;
+  }
+  if (r.type === 'CONST_PTR_TO_MAP' && env.privileged) {
+    // check_ptr_to_map_access: root may read `struct bpf_map` fields (BTF-typed in the kernel;
+    // modelled as unknown scalars), never write them.
+    const st = MAP_STRUCT[env.maps[r.map]?.type ?? 0] ?? 'bpf_map';
+    if (write) reject(`only read from ${st} is supported`, idx);
+    if (full < 0) reject(`R${regno} is ${st} invalid negative access: off=${full}`, idx);
+    return narrow(unknownScalar(), size);
+  }
+  reject(`R${regno} invalid mem access '${regTypeStr(r)}'`, idx);
+}
+
+/**
+ * `check_helper_mem_access`: a helper reads (or writes) `size` bytes through register `regno`.
+ * `size` is the largest possible size; `uninitOk` for MEM_UNINIT arguments the helper fills.
+ */
+export function checkHelperMem(env: Env, idx: number, regno: number, size: number, write: boolean, uninitOk: boolean, zeroOk: boolean): void {
+  const r = curFrame(env.cur).regs[regno]!;
+  switch (r.type) {
+    case 'PTR_TO_PACKET':
+    case 'PTR_TO_PACKET_META':
+      if (r.smin < 0n) reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, idx);
+      checkMemRange(env, idx, regno, r, r.off, size, r.range < 0 ? -1 : r.range, zeroOk) ||
+        reject(`R${regno} offset is outside of the packet`, idx);
+      return;
+    case 'PTR_TO_MAP_VALUE': {
+      const m = env.maps[r.map]!;
+      if (write && m.readOnly) reject(`write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`, idx);
+      checkRegion(env, idx, regno, r, r.off, size, m.valueSize, zeroOk);
+      return;
+    }
+    case 'PTR_TO_MEM':
+      if (write && r.rdonly) reject(`R${regno} cannot write into ${regTypeStr(r)}`, idx);
+      checkRegion(env, idx, regno, r, r.off, size, r.memSize, zeroOk);
+      return;
+    case 'PTR_TO_STACK': {
+      if (size === 0 && zeroOk) return;
+      const [lo, hi] = stackBounds(env, idx, regno, r, 0, size, write ? ' write to' : ' read from');
+      const f = stackFrame(env, r);
+      touch(env, f, lo, hi);
+      if (uninitOk || write) {
+        // The helper fills the bytes: they become initialised scalars.
+        for (let a = lo; a < hi; a++) {
+          const s = (-a - 1) >> 3;
+          if (f.spills[s] && uninitOk) { f.spills[s] = undefined; for (let j = 0; j < 8; j++) f.stack[s * 8 + j] = 'm'; }
+          if (uninitOk) f.stack[-a - 1] = 'm';
+        }
+        if (uninitOk) return;
+      }
+      for (let a = lo; a < hi; a++) {
+        const b = f.stack[-a - 1] ?? '?';
+        if (b === '?' && !env.privileged) {
+          reject(`invalid indirect read from stack R${regno} off ${lo}+${a - lo} size ${size}`, idx);
+        }
+        if (b === '?') f.stack[-a - 1] = 'm';
+      }
+      return;
+    }
+    default:
+      if (r.type === 'SCALAR_VALUE' && tnumIsConst(r.varOff) && r.varOff.value === 0n && zeroOk) return;
+      reject(`R${regno} type=${regTypeStr(r)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_`, idx);
+  }
+}
+

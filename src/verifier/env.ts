@@ -1,0 +1,53 @@
+/**
+ * The verifier environment shared by the checks (`struct bpf_verifier_env`): the program in
+ * kernel slot numbering, its maps, the privilege mode, the current state and id generator.
+ */
+import type { Instruction } from '../isa';
+import type { MapSpec } from '../object/types';
+import type { Reg } from './reg-state';
+import type { VState } from './state';
+
+/** What an lddw slot refers to, resolved from `ProgramSpec.references`. */
+export interface LdMapRef {
+  map: number;
+  value: boolean;
+  offset: number;
+}
+
+/** The environment of one verification. */
+export interface Env {
+  /** Instructions by slot index; the second slot of an lddw is undefined. */
+  readonly slots: readonly (Instruction | undefined)[];
+  readonly maps: readonly MapSpec[];
+  readonly mapRefs: ReadonlyMap<number, LdMapRef>;
+  /** Slot index → subprogram start for `lddw rX, func` (BPF_PSEUDO_FUNC). */
+  readonly privileged: boolean;
+  readonly gpl: boolean;
+  cur: VState;
+  idGen: number;
+  /** Registers and stack slots the current instruction touched, for the `; R0=2` log part. */
+  scratched: { regs: Set<number>; slots: Set<number> };
+  /** Deepest stack use per subprogram start. */
+  stackDepth: Map<number, number>;
+}
+
+/** A verification failure: the kernel's message and the instruction it happened at. */
+export class Reject {
+  constructor(
+    readonly message: string,
+    readonly insn: number,
+    /** errno the kernel returns (EACCES for most faults, EINVAL for malformed programs). */
+    readonly errno: 'EACCES' | 'EINVAL' | 'E2BIG' | 'EFAULT' | 'EBADF' = 'EACCES',
+  ) {}
+}
+
+/** Throws a rejection (the checks unwind to the main loop). */
+export function reject(message: string, insn: number, errno: Reject['errno'] = 'EACCES'): never {
+  throw new Reject(message, insn, errno);
+}
+
+/** The current frame's register `n`. */
+export function reg(env: Env, n: number): Reg {
+  const f = env.cur.frames[env.cur.frames.length - 1]!;
+  return f.regs[n]!;
+}

@@ -1,0 +1,4 @@
+/** Public surface of src/verifier: the static analysis of one XDP program against its maps. */
+export { verifyProgram, BPF_COMPLEXITY_LIMIT_INSNS } from './verifier';
+export type { VerifyOptions, VerifyResult } from './verifier';
+export { kernelInsnString } from './disasm';
