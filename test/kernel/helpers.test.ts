@@ -55,6 +55,13 @@ for (const engine of ['interp', 'jit'] as Engine[]) {
       expect(cpuId.runXdp({ packet: pkt() }).r0).toBe(1n);
     });
 
+    it('get_current_pid_tgid gives tgid << 32 | pid of the task the run is attributed to', () => {
+      const { k } = kernel();
+      const p = build([call('get_current_pid_tgid'), exit()], k, engine);
+      k.beginRun({ cpu: 0, pid: 4242 });
+      expect(p.runXdp({ packet: pkt() }).r0).toBe((4242n << 32n) | 4242n);
+    });
+
     it('update errors come back as negative errnos (NOEXIST on an array is -EEXIST)', () => {
       const { maps, k } = kernel();
       const m = maps.create({ type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });

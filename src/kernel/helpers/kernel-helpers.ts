@@ -16,7 +16,7 @@ import {
   forEachMapElem, mapDeleteElem, mapLookupElem, mapLookupElemOn, mapPopPeekElem, mapPushElem, mapUpdateElem,
 } from './map-helpers';
 import {
-  csumDiffHelper, getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs,
+  csumDiffHelper, getCurrentPidTgid, getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs,
   ktimeGetNs, ktimeGetTaiNs, loopHelper,
 } from './misc-helpers';
 import { Prandom } from './prandom';
@@ -45,7 +45,7 @@ export interface KernelHelpersOptions {
 export const IMPLEMENTED_HELPERS: readonly string[] = [
   'map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'map_push_elem', 'map_pop_elem',
   'map_peek_elem', 'ktime_get_ns', 'ktime_get_boot_ns', 'ktime_get_tai_ns', 'jiffies64',
-  'get_prandom_u32', 'get_smp_processor_id', 'get_numa_node_id', 'trace_printk', 'tail_call',
+  'get_prandom_u32', 'get_smp_processor_id', 'get_numa_node_id', 'get_current_pid_tgid', 'trace_printk', 'tail_call',
   'redirect', 'redirect_map', 'xdp_adjust_head', 'xdp_adjust_tail', 'xdp_adjust_meta',
   'csum_diff', 'fib_lookup', 'ringbuf_output', 'ringbuf_reserve', 'ringbuf_submit',
   'ringbuf_discard', 'ringbuf_query', 'xdp_get_buff_len', 'xdp_load_bytes', 'xdp_store_bytes',
@@ -92,6 +92,7 @@ export class KernelHelpers implements HelperContext {
     set('get_prandom_u32', getPrandomU32(this));
     set('get_smp_processor_id', getSmpProcessorId(this));
     set('get_numa_node_id', getNumaNodeId());
+    set('get_current_pid_tgid', getCurrentPidTgid(this));
     set('trace_printk', tracePrintk(this));
     set('redirect', redirectHelper(this));
     set('redirect_map', redirectMapHelper(this));

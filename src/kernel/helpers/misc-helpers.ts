@@ -20,6 +20,12 @@ export const jiffies64 = (k: HelperContext) => (c: HelperCall): void => c.retBig
 export const getPrandomU32 = (k: HelperContext) => (c: HelperCall): void => c.ret(k.random.next());
 /** bpf_get_smp_processor_id: the CPU of the run. */
 export const getSmpProcessorId = (k: HelperContext) => (c: HelperCall): void => c.ret(k.cpu);
+/**
+ * bpf_get_current_pid_tgid: `tgid << 32 | pid` of the task the run is attributed to
+ * (kernel/bpf/helpers.c); the emulated tasks are single-threaded, so tgid == pid.
+ */
+export const getCurrentPidTgid = (k: HelperContext) => (c: HelperCall): void =>
+  c.retBig((BigInt(k.pid >>> 0) << 32n) | BigInt(k.pid >>> 0));
 /** bpf_get_numa_node_id: always node 0 (one NUMA node). */
 export const getNumaNodeId = () => (c: HelperCall): void => c.ret(0);
 
