@@ -311,6 +311,14 @@ function devArg(args: string[]): { dev?: string; rest: string[] } {
   return dev !== undefined ? { dev, rest } : { rest };
 }
 
+/** The interfaces `ip link|addr show [dev] NAME` lists: all, or the one named (iproute2's error otherwise). */
+function selectIfaces(ns: ReturnType<typeof getNetns>, name: string | undefined): ReturnType<typeof getNetns>['ifaces'] {
+  if (name === undefined) return ns.ifaces;
+  const i = findIface(ns, name);
+  if (!i) throw new NetError(`Device "${name}" does not exist.`, 1, 'ENODEV');
+  return [i];
+}
+
 async function ipLink(args: string[], g: IpGlobals): Promise<number> {
   const cmd = args.shift() ?? 'show';
   if (matches(cmd, 'show') || matches(cmd, 'list')) {
@@ -319,12 +327,7 @@ async function ipLink(args: string[], g: IpGlobals): Promise<number> {
     return withNet(
       (s) => {
         const ns = getNetns(s.state, g.ns);
-        let ifaces = ns.ifaces;
-        if (name !== undefined) {
-          const i = findIface(ns, name);
-          if (!i) throw new NetError(`Device "${name}" does not exist.`, 1, 'ENODEV');
-          ifaces = [i];
-        }
+        const ifaces = selectIfaces(ns, name);
         if (g.json) outJson(linksJson(s.state, ns, ifaces, s.xdpInfo, g.stats));
         else if (g.brief) for (const l of formatLinksBrief(s.state, ns, ifaces)) out(l);
         else for (const l of formatLinks(s.state, ns, ifaces, s.xdpInfo, g.stats)) out(l);
@@ -462,12 +465,7 @@ async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
     return withNet(
       (s) => {
         const ns = getNetns(s.state, g.ns);
-        let ifaces = ns.ifaces;
-        if (name !== undefined) {
-          const i = findIface(ns, name);
-          if (!i) throw new NetError(`Device "${name}" does not exist.`, 1, 'ENODEV');
-          ifaces = [i];
-        }
+        const ifaces = selectIfaces(ns, name);
         if (g.json) outJson(addrsJson(s.state, ns, ifaces, s.xdpInfo));
         else if (g.brief) for (const l of formatAddrsBrief(s.state, ns, ifaces)) out(l);
         else for (const l of formatAddrs(s.state, ns, ifaces, s.xdpInfo, g.family)) out(l);
