@@ -16,7 +16,7 @@ import {
   insnWidth,
   type Instruction,
 } from '../isa';
-import { TAG_FUNC, VmCompileError, type HelperFn, type HelperTable, type PseudoResolver } from './types';
+import { TAG_FUNC, VmCompileError, type HelperFn, type HelperTable, type PseudoResolver, type SpecializedHelperFn } from './types';
 
 /** Internal operation codes beyond the raw opcode byte (which is used as is where unambiguous). */
 export const OP_INVALID = -1;
@@ -106,8 +106,8 @@ export function slotInsns(dec: Decoded): (Instruction | undefined)[] {
  * The specialised helpers of a program's call sites (slot → function) that the table's
  * {@link HelperTable.specialize} offers; empty when it has none.
  */
-export function specializedCalls(dec: Decoded, table: HelperTable): Map<number, HelperFn> {
-  const out = new Map<number, HelperFn>();
+export function specializedCalls(dec: Decoded, table: HelperTable): Map<number, SpecializedHelperFn> {
+  const out = new Map<number, SpecializedHelperFn>();
   if (table.specialize === undefined) return out;
   const sites = constR1Calls(dec);
   if (sites.size === 0) return out;

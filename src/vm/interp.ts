@@ -15,7 +15,7 @@ import {
 } from './decode';
 import type { Code, Run } from './runtime';
 import type { Space } from './space';
-import { BPF_MAX_LOOPS, TAG_STACK, VmFault, type HelperFn, type HelperTable } from './types';
+import { BPF_MAX_LOOPS, TAG_STACK, VmFault, type HelperFn, type HelperTable, type InlineLookup } from './types';
 
 /** Builds the interpreter for a decoded program. */
 export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number): Code {
@@ -24,14 +24,42 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
   // The helper each call slot runs: the table's, or a specialised one (HelperTable.specialize).
   const HS: (HelperFn | undefined)[] = new Array<HelperFn | undefined>(n).fill(undefined);
   for (let pc = 0; pc < n; pc++) if (op[pc] === OP_CALL_HELPER) HS[pc] = H[imm[pc]!];
-  for (const [pc, fn] of specializedCalls(dec, helpers)) HS[pc] = fn;
+  // Call slots whose map lookup may be done inline (InlineLookup).
+  const AL: (InlineLookup | undefined)[] = new Array<InlineLookup | undefined>(n).fill(undefined);
+  for (const [pc, fn] of specializedCalls(dec, helpers)) {
+    HS[pc] = fn;
+    AL[pc] = fn.inline;
+  }
+
+  // The registers the program's instructions can read (bit N for rN): those named as dst or
+  // src anywhere, and r1..r5 when it makes calls (helpers and tail calls read them). A run
+  // sets up only these (Run.enterRegs); the rest are never observed.
+  let named = 1;
+  for (let pc = 0; pc < n; pc++) {
+    named |= (1 << dst[pc]!) | (1 << src[pc]!);
+    const o = op[pc]!;
+    if (o === OP_CALL_HELPER || o === OP_CALLX || o === OP_CALL_TAIL || o === OP_CALL_KFUNC || o === OP_CALL_LOCAL) named |= 0x3e;
+  }
+
+  // Opcode, dst * 2 and src * 2 of each slot in one word (one load per instruction): the
+  // opcode as a signed 12-bit field (bits 0-11; -1 marks an lddw's second slot), then 5 bits each.
+  // Slot n holds OP_END: pc never passes n (jump targets are below n; only falling through
+  // reaches it), so the loop needs no bounds test of its own.
+  const W = new Int32Array(n + 1);
+  W[n] = OP_END;
+  for (let pc = 0; pc < n; pc++) W[pc] = (op[pc]! & 0xfff) | ((dst[pc]! << 1) << 12) | ((src[pc]! << 1) << 17);
+  // One superinstruction: `rX = rY; rX += imm` (pointer arithmetic: keys on the stack, packet
+  // bounds checks) runs as one dispatch when nothing jumps to the add. Neither part can fault.
+  const entered = new Uint8Array(n + 1);
+  for (const e of dec.entries) entered[e] = 1;
+  for (let pc = 0; pc < n; pc++) if (tgt[pc]! >= 0) entered[tgt[pc]!] = 1;
+  for (let pc = 0; pc + 1 < n; pc++) {
+    if (op[pc] === 0xbf && op[pc + 1] === 0x07 && dst[pc + 1] === dst[pc] && !entered[pc + 1]) W[pc] = (W[pc]! & ~0xfff) | OP_MOV_ADD;
+  }
 
   function exec(run: Run, entry: number, args: ArrayLike<number>): void {
-    const R = run.enterRegs();
-    for (let i = 0; i < 10; i++) R[2 + i] = args[i] ?? 0;
     const base = run.depth;
-    R[20] = run.enterFrame(entry);
-    R[21] = TAG_STACK;
+    const R = run.enterRegs(args, run.enterFrame(entry), named);
     const RG = run.regions;
     const A = run.args;
     // Saved state of callers: return pc, r6..r9 (8 halves), r10 lo, may_goto budget. Made on
@@ -41,16 +69,25 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
     let budget = maxSteps;
     let mg = BPF_MAX_LOOPS;
     for (;;) {
-      if (pc >= n) throw new VmFault(pc, 'execution fell off the end of the program');
-      const o = op[pc]!;
-      const d = dst[pc]! << 1;
-      const s = src[pc]! << 1;
+      const w = W[pc]!;
+      const o = (w << 20) >> 20;
+      const d = (w >>> 12) & 31;
+      const s = w >>> 17;
       // The most frequent operations first, through one dense switch (a jump table): moves,
       // 64-bit add, loads and stores, 64-bit compares against 0/imm/reg, lddw. Everything
       // else (and every slow path) goes through the generic decoding below.
       switch (o) {
         case 0xb7: { const k = imm[pc]!; R[d] = k; R[d + 1] = k >> 31; pc++; continue; }
         case 0xbf: R[d] = R[s]!; R[d + 1] = R[s + 1]!; pc++; continue;
+        case OP_END: throw new VmFault(pc, 'execution fell off the end of the program');
+        case OP_MOV_ADD: {
+          const al = R[s]!;
+          const bl = imm[pc + 1]!;
+          R[d + 1] = (R[s + 1]! + (bl >> 31) + ((al >>> 0) + (bl >>> 0) > 0xffffffff ? 1 : 0)) | 0;
+          R[d] = (al + bl) | 0;
+          pc += 2;
+          continue;
+        }
         case 0xb4: R[d] = imm[pc]!; R[d + 1] = 0; pc++; continue;
         case 0x07: {
           const al = R[d]!;
@@ -71,6 +108,86 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
           continue;
         }
         case 0x18: R[d] = imm[pc]!; R[d + 1] = imm2[pc]!; pc += 2; continue;
+        case 0x85: {
+          const al = AL[pc];
+          if (al !== undefined) {
+            // The helper's own steps, inline (InlineLookup); when the key is not readable the
+            // call below does the same check and reports it.
+            const r = RG[R[5]!];
+            const a = R[4]!;
+            if (al.kind === 'array') {
+              if (r !== undefined && a >= r.start && a + 4 <= r.len) {
+                const ix = r.dv.getUint32(a, true);
+                const v = ix < al.maxEntries ? al.values[ix] : undefined;
+                if (v !== undefined) {
+                  R[0] = 0;
+                  R[1] = run.expose(v, al.writable);
+                  pc++;
+                  continue;
+                }
+              }
+            } else if (r !== undefined && a >= r.start && a + al.keySize <= r.len) {
+              const e = al.entries.get(al.keySize === 4 ? r.dv.getUint32(a, true) : r.dv.getUint16(a, true));
+              const v = e === undefined ? undefined : e.values[0];
+              R[0] = 0;
+              R[1] = v === undefined ? 0 : run.expose(v, al.writable);
+              pc++;
+              continue;
+            }
+          }
+          A[0] = R[2]!; A[1] = R[3]!; A[2] = R[4]!; A[3] = R[5]!; A[4] = R[6]!;
+          A[5] = R[7]!; A[6] = R[8]!; A[7] = R[9]!; A[8] = R[10]!; A[9] = R[11]!;
+          run.pc = pc;
+          run.rlo = 0;
+          run.rhi = 0;
+          HS[pc]!(run);
+          R[0] = run.rlo;
+          R[1] = run.rhi;
+          pc++;
+          continue;
+        }
+        case 0x05: {
+          const t = tgt[pc]!;
+          if (t <= pc && --budget < 0) stepLimit(pc, maxSteps);
+          pc = t;
+          continue;
+        }
+        case 0x47: { const k = imm[pc]!; R[d] |= k; R[d + 1] |= k >> 31; pc++; continue; }
+        case 0x57: { const k = imm[pc]!; R[d] &= k; R[d + 1] &= k >> 31; pc++; continue; }
+        case 0x4f: R[d] |= R[s]!; R[d + 1] |= R[s + 1]!; pc++; continue;
+        case 0x5f: R[d] &= R[s]!; R[d + 1] &= R[s + 1]!; pc++; continue;
+        case 0x1f: {
+          const al = R[d]!;
+          const bl = R[s]!;
+          R[d + 1] = (R[d + 1]! - R[s + 1]! - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+          R[d] = (al - bl) | 0;
+          pc++;
+          continue;
+        }
+        case 0xdb: case 0xc3: {
+          // lock add without fetch (imm BPF_ADD); other atomics take the generic path.
+          if (imm[pc] !== 0) break;
+          const r = RG[R[d + 1]!];
+          const a = R[d]! + off[pc]!;
+          if (r === undefined || a < r.start || a + (o === 0xdb ? 8 : 4) > r.wlen) break; // the generic path faults
+          const v = r.dv;
+          const ol = v.getInt32(a, true);
+          const vl = R[s]!;
+          v.setInt32(a, (ol + vl) | 0, true);
+          if (o === 0xdb) v.setInt32(a + 4, (v.getInt32(a + 4, true) + R[s + 1]! + ((ol >>> 0) + (vl >>> 0) > 0xffffffff ? 1 : 0)) | 0, true);
+          pc++;
+          continue;
+        }
+        case 0x95:
+          // exit from the invocation's own frame (a callee's exit takes the generic path).
+          if (frames === NO_FRAMES || frames.length === 0) {
+            run.xlo = R[0]!;
+            run.xhi = R[1]!;
+            run.depth = base;
+            run.leaveRegs();
+            return;
+          }
+          break;
         case 0x15: case 0x55: case 0x1d: case 0x5d: {
           const bl = o & 8 ? R[s]! : imm[pc]!;
           const bh = o & 8 ? R[s + 1]! : bl >> 31;
@@ -209,17 +326,6 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
             R[20] = frames.pop()!;
             for (let i = 19; i >= 12; i--) R[i] = frames.pop()!;
             pc = frames.pop()!;
-            continue;
-          }
-          if (o === OP_CALL_HELPER) {
-            for (let i = 0; i < 10; i++) A[i] = R[2 + i]!;
-            run.pc = pc;
-            run.rlo = 0;
-            run.rhi = 0;
-            HS[pc]!(run);
-            R[0] = run.rlo;
-            R[1] = run.rhi;
-            pc++;
             continue;
           }
           if (o === OP_CALLX) {
@@ -432,6 +538,11 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
 
   return { dec, space, helpers, exec };
 }
+
+/** Interpreter-only opcode of the fused `mov64 rX, rY; add64 rX, imm` pair. */
+const OP_MOV_ADD = 0x7f0;
+/** Interpreter-only opcode of the slot past the last one (execution fell off the end). */
+const OP_END = 0x7f1;
 
 /** The empty caller stack of an invocation that made no local call yet (never pushed to). */
 const NO_FRAMES: number[] = [];

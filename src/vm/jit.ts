@@ -15,7 +15,7 @@ import {
 } from './decode';
 import type { Code, Run } from './runtime';
 import type { Space } from './space';
-import { BPF_MAX_LOOPS, MAX_BPF_STACK, TAG_CTX, TAG_PACKET, TAG_STACK, type HelperTable } from './types';
+import { BPF_MAX_LOOPS, MAX_BPF_STACK, TAG_CTX, TAG_PACKET, TAG_STACK, type HelperTable, type InlineLookup } from './types';
 
 type ExecFn = (run: Run, entry: number, args: ArrayLike<number>) => void;
 type Factory = (H: unknown, A: typeof alu, S: unknown) => ExecFn;
@@ -26,6 +26,8 @@ const CHUNK = 1024;
 const CHUNK_MARK = '\u0000chunk';
 /** Most jump targets a program may have to be emitted as nested labelled blocks. */
 const MAX_BLOCKS = 1000;
+/** Longest exit tail (instructions before the `exit`) a backward jump is replaced by a copy of. */
+const EXIT_TAIL_MAX = 8;
 
 /** Generated factories by source text: identical programs share one `new Function`. */
 const FACTORIES = new Map<string, Factory>();
@@ -34,7 +36,9 @@ const FACTORIES = new Map<string, Factory>();
 export function jitCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number): Code {
   // Call sites with a specialised helper call S[i] (the i-th of `special`) instead of H[id].
   const special = specializedCalls(dec, helpers);
-  const source = generate(dec, maxSteps, new Map([...special.keys()].map((pc, i) => [pc, i])));
+  const inline = new Map<number, InlineLookup>();
+  for (const [pc, fn] of special) if (fn.inline !== undefined) inline.set(pc, fn.inline);
+  const source = generate(dec, maxSteps, new Map([...special.keys()].map((pc, i) => [pc, i])), inline);
   let factory = FACTORIES.get(source);
   if (factory === undefined) {
     factory = new Function('H', 'A', 'S', source) as Factory;
@@ -47,7 +51,10 @@ export function jitCode(dec: Decoded, space: Space, helpers: HelperTable, maxSte
 }
 
 /** The JavaScript source of a program's factory (exported for debugging and tests). */
-export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<number, number> = new Map()): string {
+export function generate(
+  dec: Decoded, maxSteps: number, special: ReadonlyMap<number, number> = new Map(),
+  inline: ReadonlyMap<number, InlineLookup> = new Map(),
+): string {
   const { op, dst, src, off, imm, imm2, tgt, n } = dec;
   // Effective offsets are computed as `lo + off` on the signed low half: an offset of 2^31 or
   // more (a negative int32) is out of every region, so the slow path, which recomputes the
@@ -72,13 +79,28 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
   // JavaScript: each jump target closes a labelled block opened at the top and a jump is a
   // `break` out to it. V8 then optimises one acyclic function instead of a switch in a loop
   // (the registers need no merge at a loop header). Others keep the dispatch loop.
+  // A backward jump to a short straight run of instructions that ends in `exit` (compilers
+  // share one `r0 = rX; exit` tail between branches) does not need a loop: the jump is emitted
+  // as a copy of that tail (tail duplication), after the same step-budget check.
+  const exitTail = (t: number): number => {
+    let count = 0;
+    for (let pc = t; pc < n && count <= EXIT_TAIL_MAX; pc++) {
+      const o = op[pc]!;
+      if (o === -1) continue;
+      if (o === OP_EXIT) return pc;
+      const cls = o & 7;
+      if (o >= 0x100 || (cls === 0 && o !== OP_LDDW) || cls === 5 || cls === 6) return -1;
+      count++;
+    }
+    return -1;
+  };
   let forward = !chunked && dec.entries.size === 1 && dec.entries.has(0);
   const targets = new Set<number>();
   for (let pc = 0; pc < n && forward; pc++) {
     const o = op[pc]!;
     if (o === OP_CALL_LOCAL || o === OP_CALLX) forward = false;
     else if (tgt[pc]! >= 0) {
-      if (tgt[pc]! <= pc) forward = false;
+      if (tgt[pc]! <= pc) forward = exitTail(tgt[pc]!) >= 0;
       else targets.add(tgt[pc]!);
     }
   }
@@ -87,14 +109,57 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
   const dyn = chunked ? 'return pc;' : 'continue;';
   const stepMsg = JSON.stringify(`step limit of ${maxSteps} backward jumps and calls exceeded`);
   const out: string[] = [];
+  let sink = out;
   const e = (s: string): void => {
-    out.push(s);
+    sink.push(s);
+  };
+  // Registers known to hold r10 + K (K in SK[r]) since the last jump target: loads, stores
+  // and inline lookup keys through them address the frame directly, like r10's (exact 64-bit
+  // arithmetic: r10 = (l10, TAG_STACK) with 512 <= l10 <= 4096, so r10 + K for -512 <= K <= 0
+  // is (l10 + K, TAG_STACK)). Anything that may write a register forgets it.
+  let SK: (number | undefined)[] = new Array<number | undefined>(11).fill(undefined);
+  const stackOff = (r: number): number | undefined => (r === 10 ? 0 : SK[r]);
+  const inFrame = (k: number | undefined, size: number): k is number => k !== undefined && k >= -MAX_BPF_STACK && k + size <= 0;
+  const track = (pc: number): void => {
+    const o = op[pc]!;
+    const d = dst[pc]!;
+    const cls = o & 7;
+    if (o === 0xbf) { SK[d] = stackOff(src[pc]!); return; } // mov64 dst, src
+    if (o === 0x07) { // add64 dst, imm
+      const k = SK[d];
+      SK[d] = k === undefined || Math.abs(k + imm[pc]!) > 1 << 20 ? undefined : k + imm[pc]!;
+      return;
+    }
+    if (o < 0x100 && (cls === 2 || (cls === 3 && (o & 0xe0) !== 0xc0))) return; // stores write no register
+    if (o < 0x100 && (cls === 5 || cls === 6) && o !== OP_CALLX && o !== OP_CALL_HELPER) return; // jumps, exit
+    if (o >= 0x100 && (o === OP_CALL_LOCAL || o === OP_CALL_TAIL || o === OP_CALL_KFUNC)) { SK.fill(undefined); return; }
+    // ALU, loads, lddw, ld_abs, helper calls, atomics: dst, r0 and an atomic's src may change.
+    SK[d] = undefined;
+    SK[0] = undefined;
+    if (cls === 3) SK[src[pc]!] = undefined;
+  };
+  // The copy of the exit tail at `t` for a backward jump at `pc` (see exitTail).
+  const dupTail = (pc: number, t: number): string => {
+    const saved = sink;
+    const copy: string[] = budgeted ? [`if (--budget < 0) run.badCall(${pc}, ${stepMsg});`] : [];
+    sink = copy;
+    const savedSK = SK;
+    SK = new Array<number | undefined>(11).fill(undefined);
+    const end = exitTail(t);
+    for (let p = t; p <= end; p++) {
+      if (op[p] === -1) continue;
+      emitInsn(p);
+      track(p);
+    }
+    SK = savedSK;
+    sink = saved;
+    return copy.join(' ');
   };
   const L = (r: number): string => `l${r}`;
   const Hh = (r: number): string => `h${r}`;
   // maxSteps = Infinity (verified programs) drops the step counting altogether.
   const budgeted = Number.isFinite(maxSteps);
-  const goto = (pc: number, t: number): string => forward ? `break L${t};` :
+  const goto = (pc: number, t: number): string => forward ? (t > pc ? `break L${t};` : dupTail(pc, t)) :
     `${t <= pc && budgeted ? `if (--budget < 0) run.badCall(${pc}, ${stepMsg}); ` : ''}` +
     (chunked && chunkOf(t) !== chunkOf(pc) ? `return ${t};` : `pc = ${t}; continue;`);
   // Programs without local calls never have a caller frame to return to.
@@ -108,20 +173,12 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
   const callSeq = (pc: number, target: string): string =>
     (budgeted ? `if (--budget < 0) run.badCall(${pc}, ${stepMsg}); ` : '') +
     `F.push(${pc + 1}, l6, h6, l7, h7, l8, h8, l9, h9, l10, mg); l10 = run.enterFrame(${pc}); mg = ${BPF_MAX_LOOPS}; pc = ${target}; ${dyn}`;
+  const inlined = new Map<number, string>();
   const argsToA = 'Ar[0] = l1; Ar[1] = h1; Ar[2] = l2; Ar[3] = h2; Ar[4] = l3; Ar[5] = h3; Ar[6] = l4; Ar[7] = h4; Ar[8] = l5; Ar[9] = h5;';
 
-  let last = -1;
-  for (let pc = 0; pc < n; pc++) {
+  /** Emits the code of the instruction at `pc`. */
+  const emitInsn = (pc: number): void => {
     const o = op[pc]!;
-    if (o === -1) continue; // second slot of an lddw
-    if (chunked && last >= 0 && chunkOf(pc) !== chunkOf(last)) {
-      e(`return ${pc};`);
-      e(CHUNK_MARK);
-    }
-    last = pc;
-    if (forward) {
-      if (targets.has(pc)) e(`} // L${pc}`);
-    } else if (labels.has(pc)) e(`case ${pc}:`);
     const d = dst[pc]!;
     const s = src[pc]!;
     const k = imm[pc]!;
@@ -151,7 +208,7 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
         case 0xb0: e(`${ld} = ${bl}; ${hd} = ${bh};`); break;
         case 0xc0: e(x ? `A.arsh64(${ld}, ${hd}, ${bl}); ${ld} = T[0]; ${hd} = T[1];` : shiftK('arsh', ld, hd, k & 63)); break;
       }
-      continue;
+      return;
     }
     if (o < 0x100 && cls === 4) {
       const sh = x ? `(${bl} & 31)` : `${k & 31}`;
@@ -172,21 +229,43 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
         default: r = `${ld} >> ${sh}`; break;
       }
       e(`${ld} = ${r}; ${hd} = 0;`);
-      continue;
+      return;
     }
     if (o < 0x100 && (cls === 5 || cls === 6)) {
-      if (o === OP_JA) { e(goto(pc, tgt[pc]!)); continue; }
-      if (o === OP_EXIT) { e(exitSeq); continue; }
+      if (o === OP_JA) { e(goto(pc, tgt[pc]!)); return; }
+      if (o === OP_EXIT) { e(exitSeq); return; }
       if (o === OP_CALL_HELPER) {
         const fn = special.has(pc) ? `S[${special.get(pc)!}]` : `H[${k}]`;
-        e(`${argsToA} run.pc = ${pc}; run.rlo = 0; run.rhi = 0; ${fn}(run); l0 = run.rlo; h0 = run.rhi;`);
-        continue;
+        const call = `${argsToA} run.pc = ${pc}; run.rlo = 0; run.rhi = 0; ${fn}(run); l0 = run.rlo; h0 = run.rhi;`;
+        const al = inline.get(pc);
+        if (al !== undefined) {
+          // bpf_map_lookup_elem inline (InlineLookup): the key read in place after the helper's
+          // own bounds check; r0 as the helper sets it. Every other case (bad key pointer; for
+          // arrays an index past the end or a value not yet allocated) is the helper call.
+          const j = special.get(pc)!;
+          inlined.set(j, al.kind === 'array' ? 'values' : 'entries');
+          const ks = al.kind === 'array' ? 4 : al.keySize;
+          // A key on the frame (r2 = r10 + K) needs no bounds check (see SK).
+          const sk = stackOff(2);
+          const onStack = inFrame(sk, ks);
+          const keyOk = onStack ? `a = l10 + ${sk}; if (false` : `a = l2; t = RG[h2]; if (t === undefined || a < t.start || a + ${ks} > t.len`;
+          const dv = onStack ? 'SD' : 't.dv';
+          if (al.kind === 'array') {
+            e(`${keyOk} || (ix = ${dv}.getUint32(a, true)) >= ${al.maxEntries} || (v = V${j}[ix]) === undefined) { ${call} } else { l0 = 0; h0 = run.expose(v, ${al.writable}); }`);
+          } else {
+            const key = al.keySize === 4 ? `${dv}.getUint32(a, true)` : `${dv}.getUint16(a, true)`;
+            e(`${keyOk}) { ${call} } else { en = V${j}.get(${key}); v = en === undefined ? undefined : en.values[0]; l0 = 0; h0 = v === undefined ? 0 : run.expose(v, ${al.writable}); }`);
+          }
+          return;
+        }
+        e(call);
+        return;
       }
       if (o === OP_CALLX) {
         e(`q = run.callxTarget(${pc}, ${ld}, ${hd}); if (q < 0) { ${argsToA} run.pc = ${pc}; run.rlo = 0; run.rhi = 0; H[-1 - q](run); l0 = run.rlo; h0 = run.rhi; } else { ${callSeq(pc, 'q')} }`);
-        continue;
+        return;
       }
-      if (o === OP_MAY_GOTO) { e(`if (mg === 0) { ${goto(pc, tgt[pc]!)} } mg--;`); continue; }
+      if (o === OP_MAY_GOTO) { e(`if (mg === 0) { ${goto(pc, tgt[pc]!)} } mg--;`); return; }
       const code = o & 0xf0;
       let c: string;
       if (cls === 5) {
@@ -216,7 +295,7 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
         }
       }
       e(`if (${c}) { ${goto(pc, tgt[pc]!)} }`);
-      continue;
+      return;
     }
     if (o < 0x100 && cls === 1) {
       const sz = o === 0x61 || o === 0x81 ? 4 : o === 0x69 || o === 0x89 ? 2 : o === 0x71 || o === 0x91 ? 1 : 8;
@@ -224,10 +303,11 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
       const slow = o >= 0x80
         ? `run.slowLoad(${pc}, ${L(s)}, ${Hh(s)}, ${ofs}, ${sz}); run.badCall(${pc}, 'sign-extending load from the context');`
         : `run.slowLoad(${pc}, ${L(s)}, ${Hh(s)}, ${ofs}, ${sz}); ${ld} = T[0]; ${hd} = T[1];`;
-      if (s === 10 && ofs >= -MAX_BPF_STACK && ofs + sz <= 0) {
+      const sk = stackOff(s);
+      if (sk !== undefined && inFrame(sk + ofs, sz)) {
         // r10 is read-only and always (TAG_STACK, frame top >= 512): its frame's 512 bytes
         // are in the stack region, so these loads need no region lookup or bounds check.
-        const v = `l10 + ${ofs}`;
+        const v = `l10 + ${sk + ofs}`;
         switch (o) {
           case 0x61: e(`${ld} = SD.getInt32(${v}, true); ${hd} = 0;`); break;
           case 0x69: e(`${ld} = SD.getUint16(${v}, true); ${hd} = 0;`); break;
@@ -237,7 +317,7 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
           case 0x89: e(`${ld} = SD.getInt16(${v}, true); ${hd} = ${ld} >> 31;`); break;
           default: e(`${ld} = SD.getInt8(${v}); ${hd} = ${ld} >> 31;`); break;
         }
-        continue;
+        return;
       }
       let fast: string;
       switch (o) {
@@ -252,7 +332,7 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
       // The context's packet pointers (xdp_md data, data_end, data_meta) are read inline.
       const ctx = o === 0x61 ? `if (${Hh(s)} === ${TAG_CTX} && (q = run.ctxPointer(a)) >= 0) { ${ld} = q; ${hd} = ${TAG_PACKET}; } else ` : '';
       e(`a = ${L(s)} + ${ofs}; t = RG[${Hh(s)}]; if (t === undefined || a < t.start || a + ${sz} > t.len) { ${ctx}{ ${slow} } } else { ${fast} }`);
-      continue;
+      return;
     }
     if (o < 0x100 && (cls === 2 || cls === 3)) {
       const atomic = (o & 0xe0) === 0xc0;
@@ -260,14 +340,15 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
       const ofs = off[pc]!;
       const vl = cls === 2 ? `${k}` : L(s);
       const vh = cls === 2 ? `${kh}` : Hh(s);
-      if (!atomic && d === 10 && ofs >= -MAX_BPF_STACK && ofs + sz <= 0) {
+      const sk = stackOff(d);
+      if (!atomic && sk !== undefined && inFrame(sk + ofs, sz)) {
         // Stores into the frame through r10: always in bounds (see the loads above).
-        const v = `l10 + ${ofs}`;
+        const v = `l10 + ${sk + ofs}`;
         if (sz === 4) e(`SD.setInt32(${v}, ${vl}, true);`);
         else if (sz === 2) e(`SD.setInt16(${v}, ${vl}, true);`);
         else if (sz === 1) e(`SU[${v}] = ${vl};`);
         else e(`SD.setInt32(${v}, ${vl}, true); SD.setInt32(${v} + 4, ${vh}, true);`);
-        continue;
+        return;
       }
       e(`a = ${ld} + ${ofs}; t = RG[${hd}]; if (t === undefined || a < t.start || a + ${sz} > t.wlen) run.badAccess(${pc}, ${ld}, ${hd}, ${ofs}, ${sz}, true);`);
       if (!atomic) {
@@ -275,7 +356,7 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
         else if (sz === 2) e(`t.dv.setInt16(a, ${vl}, true);`);
         else if (sz === 1) e(`t.u8[a] = ${vl};`);
         else e(`t.dv.setInt32(a, ${vl}, true); t.dv.setInt32(a + 4, ${vh}, true);`);
-        continue;
+        return;
       }
       e(`ol = t.dv.getInt32(a, true); oh = ${sz === 8 ? 't.dv.getInt32(a + 4, true)' : '0'};`);
       const store = `t.dv.setInt32(a, nl, true);${sz === 8 ? ' t.dv.setInt32(a + 4, nh, true);' : ''}`;
@@ -291,18 +372,18 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
           e(`if (${eq}) { nl = ${vl}; nh = ${vh}; ${store} } l0 = ol; h0 = oh;`);
         }
       }
-      continue;
+      return;
     }
     if (o === OP_LDDW) {
       e(`${ld} = ${k}; ${hd} = ${imm2[pc]!};`);
-      continue;
+      return;
     }
     if (o < 0x100) {
       // Legacy BPF_LD | BPF_ABS / BPF_IND.
       const sz = (o & 0x18) === 0 ? 4 : (o & 0x18) === 8 ? 2 : 1;
       const kk = (o & 0xe0) === 0x40 ? `(${k} + ${L(s)}) | 0` : `${k}`;
       e(`if (!run.ldAbs(${kk}, ${sz})) { run.xlo = 0; run.xhi = 0; run.depth = base; ${RET} } l0 = T[0]; h0 = 0;`);
-      continue;
+      return;
     }
     const ls = L(s);
     const hs = Hh(s);
@@ -337,16 +418,48 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
       case OP_CALL_KFUNC: e(`run.badCall(${pc}, ${JSON.stringify(`kfunc calls are not supported (btf id ${k})`)});`); break;
       default: e(`run.badCall(${pc}, 'invalid instruction slot');`);
     }
+  };
+
+  let last = -1;
+  for (let pc = 0; pc < n; pc++) {
+    const o = op[pc]!;
+    if (o === -1) continue; // second slot of an lddw
+    if (chunked && last >= 0 && chunkOf(pc) !== chunkOf(last)) {
+      e(`return ${pc};`);
+      e(CHUNK_MARK);
+    }
+    last = pc;
+    if (forward ? targets.has(pc) : labels.has(pc)) {
+      e(forward ? `} // L${pc}` : `case ${pc}:`);
+      SK.fill(undefined);
+    }
+    emitInsn(pc);
+    track(pc);
   }
   if (forward) for (const t of targets) if (t >= n) e(`} // L${t}`);
   e(`run.badCall(${n}, 'execution fell off the end of the program');`);
 
+  // r1..r5 come from `args` when the program can read them: named by an instruction, or read
+  // by a call (helpers, tail calls and callees see r1..r5). Others are never observed.
+  let named = 0;
+  for (let pc = 0; pc < n; pc++) {
+    named |= (1 << dst[pc]!) | (1 << src[pc]!);
+    const o = op[pc]!;
+    if (o === OP_CALL_HELPER || o === OP_CALLX || o === OP_CALL_TAIL || o === OP_CALL_KFUNC || o === OP_CALL_LOCAL) named |= 0x3e;
+  }
   const regs: string[] = [];
   for (let r = 0; r <= 10; r++) {
-    const init = r >= 1 && r <= 5 ? [`args[${2 * r - 2}] | 0`, `args[${2 * r - 1}] | 0`] : ['0', '0'];
+    const init = r >= 1 && r <= 5 && (named & (1 << r)) !== 0 ? [`args[${2 * r - 2}] | 0`, `args[${2 * r - 1}] | 0`] : ['0', '0'];
     if (r === 10) init[1] = `${TAG_STACK}`;
     regs.push(`l${r} = ${init[0]}`, `h${r} = ${init[1]}`);
   }
+  // Scratch locals only when the code uses them: a small program's function stays small
+  // enough for V8 to inline it into the run loop (runXdp), which halves a tiny program's time.
+  const text = out.join('\n');
+  const temps = [['t', 'undefined'], ['q', '0'], ['a', '0'], ['ol', '0'], ['oh', '0'], ['nl', '0'], ['nh', '0'], ['ix', '0'], ['v', 'undefined'], ['en', 'undefined']]
+    .filter(([name]) => new RegExp(`\\b${name}\\b`).test(text)).map(([name, init]) => `, ${name} = ${init}`).join('') + ';';
+  const consts = [['RG', 'run.regions'], ['Ar', 'run.args'], ['SD', 'run.stack.dv'], ['SU', 'run.stack.u8']]
+    .filter(([name], i) => i === 0 || new RegExp(`\\b${name}\\b`).test(text)).map(([name, init]) => `${name} = ${init}`).join(', ');
   const head = [
     "'use strict';",
     'const T = A.T;',
@@ -354,9 +467,11 @@ export function generate(dec: Decoded, maxSteps: number, special: ReadonlyMap<nu
     `  let ${regs.join(', ')};`,
     '  const base = run.depth;',
     '  l10 = run.enterFrame(entry);',
-    `  const RG = run.regions, Ar = run.args, SD = run.stack.dv, SU = run.stack.u8${hasCalls ? ', F = []' : ''};`,
-    `  let pc = entry, budget = ${budgeted ? maxSteps : 0}, mg = ${BPF_MAX_LOOPS}, t = undefined, q = 0, a = 0, ol = 0, oh = 0, nl = 0, nh = 0;`,
+    `  const ${consts}${hasCalls ? ', F = []' : ''};`,
+    `  let pc = entry, budget = ${budgeted ? maxSteps : 0}, mg = ${BPF_MAX_LOOPS}${temps}`,
   ];
+  // The value arrays / entry maps of inlined lookups, per specialised call site (S[j].inline).
+  if (inlined.size > 0) head.splice(2, 0, `const ${[...inlined].map(([j, f]) => `V${j} = S[${j}].inline.${f}`).join(', ')};`);
   const body = (lines: string[], indent: string): string[] => [
     `${indent}for (;;) {`,
     `${indent}  switch (pc) {`,

@@ -184,17 +184,34 @@ export class Run implements Memory, HelperCall {
 
   // ---- frames ----
 
-  /** A zeroed register file for one engine invocation (the interpreter's R). */
-  enterRegs(): Int32Array {
+  /**
+   * The register file of a new engine invocation (the interpreter's R): r0 = 0, and for the
+   * registers in `named` (bit N for rN: those the program's instructions can read) r1..r5 from
+   * `args` (lo/hi pairs, missing ones 0), r6..r9 = 0 and r10 = (r10lo, TAG_STACK). The rest keep
+   * stale values no instruction of the program can observe, and cost no store (this runs once
+   * per packet: a two-instruction program's run was half register setup).
+   */
+  enterRegs(args: ArrayLike<number>, r10lo: number, named: number): Int32Array {
     let r = this.regFiles[this.nest];
     if (r === undefined) {
       r = new Int32Array(22);
       this.regFiles.push(r);
-    } else {
-      // A loop beats the fill builtin's call for 22 elements (this runs once per packet).
-      for (let i = 0; i < 22; i++) r[i] = 0;
     }
     this.nest++;
+    r[0] = 0; r[1] = 0;
+    if ((named & 0x3e) !== 0) {
+      if (args.length >= 10) {
+        r[2] = args[0]!; r[3] = args[1]!; r[4] = args[2]!; r[5] = args[3]!; r[6] = args[4]!;
+        r[7] = args[5]!; r[8] = args[6]!; r[9] = args[7]!; r[10] = args[8]!; r[11] = args[9]!;
+      } else {
+        for (let i = 0; i < 10; i++) r[2 + i] = args[i] ?? 0;
+      }
+    }
+    if ((named & 0x3c0) !== 0) { r[12] = 0; r[13] = 0; r[14] = 0; r[15] = 0; r[16] = 0; r[17] = 0; r[18] = 0; r[19] = 0; }
+    if ((named & 0x400) !== 0) {
+      r[20] = r10lo;
+      r[21] = TAG_STACK;
+    }
     return r;
   }
 

@@ -205,6 +205,38 @@ export interface HelperCall {
 export type HelperFn = (c: HelperCall) => void;
 
 /**
+ * What an engine may compute inline for a specialised bpf_map_lookup_elem, with the helper's
+ * own steps and results; anything the description does not cover is the helper call itself.
+ *
+ * - `array` (kernel array_map_lookup_elem): when the 4-byte key is readable, the index is below
+ *   `maxEntries` and `values[index]` already exists, r0 = (0, run.expose(value, writable)).
+ * - `hash` (a plain BPF_MAP_TYPE_HASH with a 2- or 4-byte key, htab_map_lookup_elem): when the
+ *   key is readable, r0 is NULL if `entries` has no entry for the key read as a little-endian
+ *   unsigned number (or the entry has no value), else (0, run.expose(values[0], writable)).
+ */
+export type InlineLookup =
+  | {
+    readonly kind: 'array';
+    readonly maxEntries: number;
+    /** Live value buffers by index (holes for values not yet allocated). */
+    readonly values: ReadonlyArray<Uint8Array | undefined>;
+    readonly writable: boolean;
+  }
+  | {
+    readonly kind: 'hash';
+    readonly keySize: 2 | 4;
+    /** The map's live entries by key number. */
+    readonly entries: ReadonlyMap<number, { readonly values: ReadonlyArray<Uint8Array | undefined> }>;
+    readonly writable: boolean;
+  };
+
+/** A specialised helper that may describe itself for inlining (see {@link HelperTable.specialize}). */
+export interface SpecializedHelperFn {
+  (c: HelperCall): void;
+  readonly inline?: InlineLookup;
+}
+
+/**
  * The helpers a program may call, indexed by helper id (src/isa HELPER_NAMES), plus the tail-call
  * hook: the kernel resolves `bpf_tail_call(ctx, prog_array, index)` (args r1..r3 in `c`) to the
  * target program; `undefined` when the index is out of range and `null` when the slot is empty
@@ -223,7 +255,7 @@ export interface HelperTable {
    * function must behave exactly as `helpers[id]` does for that r1 (it only skips the work of
    * resolving r1 on every call).
    */
-  readonly specialize?: (id: number, r1lo: number, r1hi: number, load: Instruction) => HelperFn | undefined;
+  readonly specialize?: (id: number, r1lo: number, r1hi: number, load: Instruction) => SpecializedHelperFn | undefined;
 }
 
 /**

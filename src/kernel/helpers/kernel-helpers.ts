@@ -13,7 +13,7 @@ import { realClock, type KernelClock } from './clock';
 import { MAP_PTR_TAG, mapArg, type HelperContext, type RedirectInfo } from './context';
 import { fibLookupHelper, type FibProvider } from './fib';
 import {
-  forEachMapElem, mapDeleteElem, mapLookupElem, mapLookupElemOn, mapPopPeekElem, mapPushElem, mapUpdateElem,
+  forEachMapElem, mapDeleteElem, mapLookupElem, mapLookupElemOn, mapUpdateElemOn, mapPopPeekElem, mapPushElem, mapUpdateElem,
 } from './map-helpers';
 import {
   csumDiffHelper, getCurrentPidTgid, getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs,
@@ -111,6 +111,7 @@ export class KernelHelpers implements HelperContext {
     set('ringbuf_query', ringbufQuery(this));
     set('loop', loopHelper);
     const lookupId = helperId('map_lookup_elem')!;
+    const updateId = helperId('map_update_elem')!;
     this.table = {
       helpers: fns,
       tailCall: (c) => this.tailCall(c),
@@ -118,9 +119,10 @@ export class KernelHelpers implements HelperContext {
       // map is among the program's referenced maps, which the kernel keeps alive as long as
       // the program (Kernel.deleteMap refuses), so the call site may hold it directly.
       specialize: (id, lo, hi, load) => {
-        if (id !== lookupId || hi !== MAP_PTR_TAG || load.src === 0) return undefined;
+        if ((id !== lookupId && id !== updateId) || hi !== MAP_PTR_TAG || load.src === 0) return undefined;
         const m = this.maps(lo);
-        return m === undefined ? undefined : mapLookupElemOn(this, m);
+        if (m === undefined) return undefined;
+        return id === lookupId ? mapLookupElemOn(this, m) : mapUpdateElemOn(this, m);
       },
     };
   }

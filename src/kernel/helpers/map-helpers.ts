@@ -4,10 +4,12 @@
  * map_for_each_callback). They call the map's kernel-side operations, which return the kernel's
  * -errno values; lookups hand the program a pointer into the map's own value buffer.
  */
-import type { HelperCall } from '../../vm';
+import type { HelperCall, InlineLookup, SpecializedHelperFn } from '../../vm';
 import { BPF_MAP_TYPE } from '../../object';
 import { EINVAL, ENOTSUPP } from '../errno';
 import { BPF_F_RDONLY_PROG } from '../maps/flags';
+import { ArrayMap } from '../maps/array';
+import { HashMap } from '../maps/hash';
 import type { BpfMap } from '../maps/map';
 import { flagsArg, mapArg, memArg, ptrArg, MAP_PTR_TAG, type HelperContext } from './context';
 
@@ -35,10 +37,10 @@ export function mapLookupElem(k: HelperContext) {
  * bpf_map_lookup_elem for call sites whose r1 is always `map` (a map lddw just before the
  * call, see HelperTable.specialize): the same as {@link mapLookupElem} without resolving r1.
  */
-export function mapLookupElemOn(k: HelperContext, map: BpfMap) {
+export function mapLookupElemOn(k: HelperContext, map: BpfMap): SpecializedHelperFn {
   const keySize = map.keySize;
   const writable = (map.flags & BPF_F_RDONLY_PROG) === 0;
-  return (c: HelperCall): void => {
+  const fn = (c: HelperCall): void => {
     const a = c.args;
     const lo = a[2]!;
     const u8 = c.mem.check(lo, a[3]!, keySize, false);
@@ -49,6 +51,20 @@ export function mapLookupElemOn(k: HelperContext, map: BpfMap) {
     }
     c.retPtr(0, c.mem.expose(v, writable));
   };
+  // A plain BPF_MAP_TYPE_ARRAY (u32 key, index < max_entries → its value) or a plain HASH with
+  // a small key: engines may do the lookup inline, on the map's own live buffers.
+  if (map instanceof ArrayMap && map.type === BPF_MAP_TYPE.ARRAY && keySize === 4 && map.lookupElemAt === ArrayMap.prototype.lookupElemAt) {
+    const inline: InlineLookup = { kind: 'array', maxEntries: map.maxEntries, values: map.denseValues, writable };
+    return Object.assign(fn, { inline });
+  }
+  if (map instanceof HashMap && map.type === BPF_MAP_TYPE.HASH && (keySize === 2 || keySize === 4) && map.lookupElemAt === HashMap.prototype.lookupElemAt) {
+    const entries = map.plainEntries;
+    if (entries !== undefined) {
+      const inline: InlineLookup = { kind: 'hash', keySize, entries, writable };
+      return Object.assign(fn, { inline });
+    }
+  }
+  return fn;
 }
 
 /** bpf_map_update_elem(map, key, value, flags): 0 or -errno. */
@@ -60,6 +76,23 @@ export function mapUpdateElem(k: HelperContext) {
     const kbuf = c.mem.check(klo, a[3]!, map.keySize, false);
     const vlo = a[4]!;
     const vbuf = c.mem.check(vlo, a[5]!, map.valueSize, false);
+    c.ret(map.updateElemAt(kbuf, klo >>> 0, vbuf, vlo >>> 0, flagsArg(c, 4), k.cpu));
+  };
+}
+
+/**
+ * bpf_map_update_elem for call sites whose r1 is always `map` (see {@link mapLookupElemOn}):
+ * the same as {@link mapUpdateElem} without resolving r1.
+ */
+export function mapUpdateElemOn(k: HelperContext, map: BpfMap): SpecializedHelperFn {
+  const keySize = map.keySize;
+  const valueSize = map.valueSize;
+  return (c: HelperCall): void => {
+    const a = c.args;
+    const klo = a[2]!;
+    const kbuf = c.mem.check(klo, a[3]!, keySize, false);
+    const vlo = a[4]!;
+    const vbuf = c.mem.check(vlo, a[5]!, valueSize, false);
     c.ret(map.updateElemAt(kbuf, klo >>> 0, vbuf, vlo >>> 0, flagsArg(c, 4), k.cpu));
   };
 }

@@ -47,6 +47,14 @@ export class ArrayMap extends BpfMap {
     return this.maxEntries;
   }
 
+  /**
+   * The values of the first indexes once allocated (holes before), by index: what a program's
+   * inlined lookup reads (InlineArrayLookup). The same array for the map's whole life.
+   */
+  get denseValues(): ReadonlyArray<Uint8Array | undefined> {
+    return this.dense;
+  }
+
   /** The live value at `index` (allocated on first use); for global data and mmap-like access. */
   valueBuffer(index: number): Uint8Array {
     if (index < DENSE_ENTRIES) {

@@ -69,6 +69,15 @@ export class HashMap extends BpfMap {
   /** The kernel's bucket lists, for iteration order. */
   private readonly order: BucketOrder;
 
+  /**
+   * The entries by key number (smallKey) of a map that is neither LRU nor per-CPU, where a
+   * program lookup is exactly `entries.get(key)?.values[0]`: what inlined lookups read
+   * (InlineLookup). The same Map for the map's whole life; undefined for other maps.
+   */
+  get plainEntries(): ReadonlyMap<number, Entry> | undefined {
+    return this.lru === undefined && !this.isPercpu ? this.small : undefined;
+  }
+
   constructor(id: number, attr: MapAttr, env: MapEnv, kind: HashKind) {
     super(id, attr, env);
     this.isPercpu = kind.percpu;

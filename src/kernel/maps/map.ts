@@ -109,6 +109,9 @@ export function u32Bytes(v: number): Uint8Array {
  * below 2^48), so maps with small keys index a numeric Map instead of building a string.
  */
 export function smallKey(b: Uint8Array, off: number, len: number): number {
+  // The common key sizes without a loop (same value: the little-endian number of the bytes).
+  if (len === 4) return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+  if (len === 2) return b[off]! | (b[off + 1]! << 8);
   let v = 0;
   for (let i = len - 1; i >= 0; i--) v = v * 256 + b[off + i]!;
   return v;
