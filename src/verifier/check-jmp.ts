@@ -196,7 +196,8 @@ export function markPtrOrNull(s: VState, id: number, isNull: boolean): void {
       Object.assign(r, constScalar(0n));
     } else {
       r.maybeNull = false;
-      if (r.type !== 'PTR_TO_MEM' || !r.ringbuf) r.id = r.refObjId ? r.id : 0;
+      // mark_ptr_or_null_reg drops the id once non-null (a reference stays tracked by ref_obj_id).
+      r.id = 0;
     }
   }
   if (isNull) s.refs = s.refs.filter((x) => x.id !== id);

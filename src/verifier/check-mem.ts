@@ -33,7 +33,9 @@ const MAP_STRUCT: Record<number, string> = {
 const XDP_MD_SIZE = 24;
 
 /** `__check_mem_access`: `[off, off+size)` inside `[0, memSize)`, with the kernel's message. */
-function checkMemRange(env: Env, idx: number, regno: number, r: Reg, off: number, size: number, memSize: number, zeroOk: boolean): boolean {
+function checkMemRange(
+  env: Env, idx: number, regno: number, r: Reg, off: number, size: number, memSize: number, zeroOk: boolean, more: readonly string[] = [],
+): boolean {
   const sizeOk = size > 0 || (size === 0 && zeroOk);
   if (off >= 0 && sizeOk && off + size <= memSize) return true;
   let msg: string;
@@ -41,10 +43,13 @@ function checkMemRange(env: Env, idx: number, regno: number, r: Reg, off: number
     case 'PTR_TO_MAP_KEY': msg = `invalid access to map key, key_size=${memSize} off=${off} size=${size}`; break;
     case 'PTR_TO_MAP_VALUE': msg = `invalid access to map value, value_size=${memSize} off=${off} size=${size}`; break;
     case 'PTR_TO_PACKET': case 'PTR_TO_PACKET_META': case 'PTR_TO_PACKET_END':
-      msg = `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${memSize})`; break;
+      msg = `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${memSize})`;
+      // check_packet_access adds its own line after __check_mem_access's.
+      more = [`R${regno} offset is outside of the packet`];
+      break;
     default: msg = `invalid access to memory, mem_size=${memSize} off=${off} size=${size}`;
   }
-  reject(msg, idx);
+  reject(msg, idx, 'EACCES', more);
 }
 
 /** `check_mem_region_access`: a region with a variable offset (map values, memory). */
@@ -52,11 +57,11 @@ function checkRegion(env: Env, idx: number, regno: number, r: Reg, off: number, 
   if (r.smin < 0n && (r.smin < -(1n << 31n) || r.smin + BigInt(off) < 0n)) {
     reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, idx);
   }
-  checkMemRange(env, idx, regno, r, Number(r.smin) + off, size, memSize, zeroOk);
+  checkMemRange(env, idx, regno, r, Number(r.smin) + off, size, memSize, zeroOk, [`R${regno} min value is outside of the allowed memory range`]);
   if (r.umax >= BigInt(BPF_MAX_VAR_OFF)) {
     reject(`R${regno} unbounded memory access, make sure to bounds check any such access`, idx);
   }
-  checkMemRange(env, idx, regno, r, Number(r.umax) + off, size, memSize, zeroOk);
+  checkMemRange(env, idx, regno, r, Number(r.umax) + off, size, memSize, zeroOk, [`R${regno} max value is outside of the allowed memory range`]);
 }
 
 /** `__check_ptr_off_reg`: pointers that must be unmodified (ctx). */
@@ -220,6 +225,17 @@ export function checkMemAccess(
     const m = env.maps[r.map]!;
     if (write && m.readOnly) reject(`write into map forbidden, value_size=${m.valueSize} off=${full} size=${size}`, idx);
     checkRegion(env, idx, regno, r, full, size, m.valueSize, false);
+    if (!write && m.readOnly && m.initialValue && tnumIsConst(r.varOff)) {
+      // A frozen BPF_F_RDONLY_PROG map (.rodata) is read at verification time
+      // (bpf_map_direct_read): the load gives a known constant.
+      const at = full + Number(BigInt.asIntN(64, r.varOff.value));
+      let v = 0n;
+      for (let b = size - 1; b >= 0; b--) v = (v << 8n) | BigInt(m.initialValue[at + b] ?? 0);
+      if (signed) v = BigInt.asUintN(64, BigInt.asIntN(size * 8, v));
+      const k = unknownScalar();
+      markKnown(k, v);
+      return k;
+    }
     return write ? undefined : signed ? signExtended(size) : narrow(unknownScalar(), size);
   }
   if (r.type === 'PTR_TO_MEM' && !r.maybeNull) {
@@ -294,7 +310,10 @@ export function checkHelperMem(env: Env, idx: number, regno: number, size: numbe
       if (size === 0 && zeroOk) return;
       const [lo, hi] = stackBounds(env, idx, regno, r, 0, size, write ? ' write to' : ' read from');
       const f = stackFrame(env, r);
-      touch(env, f, lo, hi);
+      // check_stack_range_initialized does not scratch the slots a helper reads (the kernel's
+      // log shows no fp-N after such a call); helper writes go through check_mem_access, which does.
+      if (uninitOk || write) touch(env, f, lo, hi);
+      else if (-lo > f.depth) f.depth = -lo;
       if (uninitOk || write) {
         // The helper fills the bytes: they become initialised scalars.
         for (let a = lo; a < hi; a++) {

@@ -60,12 +60,12 @@ export function kernelInsnString(i: Instruction, mapLabel?: string): string {
     case 'stx':
       return `${code} *(${SZ[k.size]} *)(r${i.dst} ${off(i.off)}) = r${i.src}`;
     case 'atomic': {
-      const p = k.size === 8 ? 'r' : 'w';
+      // kernel/bpf/disasm.c names registers `r` whatever the width: `atomic_fetch_add`, `atomic64_xchg`.
       const fn = k.size === 8 ? 'atomic64' : 'atomic';
       const mem = `(${SZ[k.size]} *)(r${i.dst} ${off(i.off)})`;
-      if (!k.fetch) return `${code} lock *${mem} ${ALU_STR[k.op]} ${p}${i.src}`;
-      if (k.op === 'cmpxchg') return `${code} ${p}0 = ${fn}_cmpxchg(${mem}, ${p}0, ${p}${i.src})`;
-      return `${code} ${p}${i.src} = ${fn}_${k.op}(${mem}, ${p}${i.src})`;
+      if (!k.fetch) return `${code} lock *${mem} ${ALU_STR[k.op]} r${i.src}`;
+      if (k.op === 'cmpxchg') return `${code} r0 = ${fn}_cmpxchg(${mem}, r0, r${i.src})`;
+      return `${code} r${i.src} = ${fn}_${k.op}(${mem}, r${i.src})`;
     }
     case 'ja':
       return k.long ? `${code} gotol pc${off(jumpOffset(i))}` : `${code} goto pc${off(i.off)}`;

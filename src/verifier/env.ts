@@ -38,12 +38,14 @@ export class Reject {
     readonly insn: number,
     /** errno the kernel returns (EACCES for most faults, EINVAL for malformed programs). */
     readonly errno: 'EACCES' | 'EINVAL' | 'E2BIG' | 'EFAULT' | 'EBADF' = 'EACCES',
+    /** The lines the kernel logs after the message (`R1 offset is outside of the packet`). */
+    readonly more: readonly string[] = [],
   ) {}
 }
 
 /** Throws a rejection (the checks unwind to the main loop). */
-export function reject(message: string, insn: number, errno: Reject['errno'] = 'EACCES'): never {
-  throw new Reject(message, insn, errno);
+export function reject(message: string, insn: number, errno: Reject['errno'] = 'EACCES', more: readonly string[] = []): never {
+  throw new Reject(message, insn, errno, more);
 }
 
 /** The current frame's register `n`. */

@@ -81,13 +81,16 @@ export function regString(r: Reg, maps: readonly MapSpec[], curFrameno = 0): str
   const parts: string[] = [];
   if (r.id) parts.push(`id=${r.id}`);
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
+  // print_reg_state's order: ids, map sizes, off, range, size, then the scalar part.
+  if (r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_MAP_VALUE' || r.type === 'PTR_TO_MAP_KEY') {
+    const m = maps[r.map];
+    // The kernel keeps BPF_OBJ_NAME_LEN - 1 characters of a map's name.
+    if (m?.name) parts.push(`map=${m.name.slice(0, 15)}`);
+    if (m) parts.push(`ks=${m.keySize},vs=${m.valueSize}`);
+  }
   if (r.type !== 'SCALAR_VALUE' && r.off) parts.push(`off=${snum(BigInt(r.off))}`);
   if (r.type === 'PTR_TO_PACKET' || r.type === 'PTR_TO_PACKET_META') parts.push(`r=${unum(BigInt(r.range))}`);
   if (r.type === 'PTR_TO_MEM') parts.push(`sz=${unum(BigInt(r.memSize))}`);
-  if (r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_MAP_VALUE' || r.type === 'PTR_TO_MAP_KEY') {
-    const m = maps[r.map];
-    if (m) parts.push(`ks=${m.keySize},vs=${m.valueSize}`);
-  }
   if (tnumIsConst(r.varOff)) {
     if (r.varOff.value) parts.push(`imm=${snum(r.varOff.value)}`);
   } else parts.push(...scalarRanges(r));
@@ -117,8 +120,10 @@ export function frameString(
   f: Frame,
   maps: readonly MapSpec[],
   only?: { regs: Set<number>; slots: Set<number> },
+  refs: readonly { id: number }[] = [],
 ): string {
   const out: string[] = [];
+  if (f.frameno) out.push(`frame${f.frameno}:`);
   for (let i = 0; i < f.regs.length; i++) {
     const r = f.regs[i]!;
     if (r.type === 'NOT_INIT') continue;
@@ -131,5 +136,7 @@ export function frameString(
     const s = slotString(f, spi, maps);
     if (s) out.push(s);
   }
+  if (refs.length) out.push(`refs=${refs.map((x) => x.id).join(',')}`);
+  if (f.inCallback) out.push('cb');
   return out.join(' ');
 }

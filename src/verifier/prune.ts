@@ -117,7 +117,7 @@ function stackSafe(old: Frame, cur: Frame, ids: IdMap): boolean {
 }
 
 /** True when exploring `cur` could find nothing `old` (fully explored, safe) did not. */
-export function statesCovered(old: VState, cur: VState): boolean {
+export function statesCovered(old: VState, cur: VState, live?: readonly number[]): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   const ids = new IdMap();
@@ -125,7 +125,9 @@ export function statesCovered(old: VState, cur: VState): boolean {
     const o = old.frames[f]!;
     const c = cur.frames[f]!;
     if (o.callsite !== c.callsite) return false;
-    for (let r = 0; r < 11; r++) if (!regSafe(o.regs[r]!, c.regs[r]!, ids)) return false;
+    // Dead registers (compute_live_registers) cannot matter to the rest of the program.
+    const lv = live?.[f] ?? 0x7ff;
+    for (let r = 0; r < 11; r++) if (lv & (1 << r) && !regSafe(o.regs[r]!, c.regs[r]!, ids)) return false;
     if (!stackSafe(o, c, ids)) return false;
   }
   return true;
@@ -142,13 +144,14 @@ function regExact(a: Reg, b: Reg): boolean {
 }
 
 /** Exact equality of two states (ids excluded), for the infinite-loop check (`regs_exact`). */
-export function statesExact(x: VState, y: VState): boolean {
+export function statesExact(x: VState, y: VState, live?: readonly number[]): boolean {
   if (x.frames.length !== y.frames.length || x.refs.length !== y.refs.length) return false;
   for (let f = 0; f < x.frames.length; f++) {
     const a = x.frames[f]!;
     const b = y.frames[f]!;
     if (a.callsite !== b.callsite) return false;
-    for (let r = 0; r < 11; r++) if (!regExact(a.regs[r]!, b.regs[r]!)) return false;
+    const lv = live?.[f] ?? 0x7ff;
+    for (let r = 0; r < 11; r++) if (lv & (1 << r) && !regExact(a.regs[r]!, b.regs[r]!)) return false;
     const n = Math.max(a.stack.length, b.stack.length);
     for (let k = 0; k < n; k++) if ((a.stack[k] ?? '?') !== (b.stack[k] ?? '?')) return false;
     const m = Math.max(a.spills.length, b.spills.length);

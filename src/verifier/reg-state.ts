@@ -200,11 +200,12 @@ function deduce32(r: Reg): void {
       r.s32max = min(r.s32max, s32(r.smax));
     }
   }
-  if (u32(r.umin >> 32n) + 1n === u32(r.umax >> 32n) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
+  // `(u32)(x >> 32) + 1` wraps in C: 0xffffffff is followed by 0 (ranges crossing -1/0).
+  if (u32(u32(r.umin >> 32n) + 1n) === u32(r.umax >> 32n) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
     r.s32min = max(r.s32min, s32(r.umin));
     r.s32max = min(r.s32max, s32(r.umax));
   }
-  if (u32(u64(r.smin) >> 32n) + 1n === u32(u64(r.smax) >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
+  if (u32(u32(u64(r.smin) >> 32n) + 1n) === u32(u64(r.smax) >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
     r.s32min = max(r.s32min, s32(r.smin));
     r.s32max = min(r.s32max, s32(r.smax));
   }

@@ -88,7 +88,10 @@ int main(int argc, char **argv) {
       unsigned type, ks, vs, max, flags;
       sscanf(line + 4, "%u %u %u %u %u", &type, &ks, &vs, &max, &flags);
       LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = flags);
-      int fd = bpf_map_create(type, NULL, ks, vs, max, &mo);
+      /* Named like test/verifier/builder.ts names them, so logs show the same `map=mN`. */
+      char mname[16];
+      snprintf(mname, sizeof mname, "m%d", nmaps);
+      int fd = bpf_map_create(type, mname, ks, vs, max, &mo);
       if (fd < 0) fprintf(stderr, "%s: map %d create failed: %s\n", name, nmaps, strerror(errno));
       if (nmaps < MAX_MAPS) fds[nmaps++] = fd;
     } else if (strncmp(line, "insn ", 5) == 0) {

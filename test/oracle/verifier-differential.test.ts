@@ -1,7 +1,11 @@
 /**
- * Differential test of the verifier against the real kernel: every corpus case's verdict and
- * error line must equal the kernel's. With a usable kernel the live verdicts are compared (and
- * stored with XDPTS_UPDATE_VERDICTS=1); the stored verdicts are always compared.
+ * Differential test of the verifier against the real kernel (6.18): for every corpus case the
+ * verdict and error line, the complete level-1 log of rejected programs (map addresses and
+ * `map[id:N]` normalised) and the `processed N insns` count of accepted ones must equal the
+ * kernel's. With a usable kernel the live results are compared (and stored with
+ * XDPTS_UPDATE_VERDICTS=1); the stored ones are always compared. The cases listed in
+ * KNOWN_LOG_GAPS / KNOWN_PROCESSED_GAPS are asserted to still differ, so fixing one fails the
+ * test until it is removed from the list.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,28 +14,84 @@ import { verifyProgram } from '../../src/verifier';
 import { tools, needs } from '../helpers/tools';
 import { CORPUS } from '../verifier/corpus';
 import { toSpec } from '../verifier/builder';
-import { type KernelVerdict, buildLoader, kernelVerdicts } from './verifier-oracle';
+import { type KernelVerdict, buildLoader, kernelVerdicts, normalizeLog, sameLog } from './verifier-oracle';
 
 const FIXTURE = join(__dirname, '../../fixtures/verifier/verdicts.json');
 const stored: Record<string, KernelVerdict> = existsSync(FIXTURE) ? JSON.parse(readFileSync(FIXTURE, 'utf8')) : {};
 
-const memo = new Map<string, { accepted: boolean; error: string }>();
-/** xdpts' verdict for a case (computed once; the 1M-instruction cases take seconds). */
-function ours(name: string): { accepted: boolean; error: string } {
+/** Rejected cases whose level-1 log still differs from the kernel's, and why. */
+const KNOWN_LOG_GAPS: Record<string, string> = {
+  cfg_infinite_cond: 'precision marks: the kernel prints the old state\'s R0 as P0 (mark_chain_precision is not modelled)',
+  range_ldsx_negative: 'sub-register spills: a 1-byte store of a scalar at fp-8 is a partial spill in the kernel (fp-8=0000???scalar())',
+  map_update_value_short: 'sub-register spills: a 4-byte BPF_ST at fp-8 is a partial spill of the constant (fp-8=00000)',
+  map_array_lookup_key_oob: 'sub-register spills: a 4-byte store of r2=9 at fp-8 is a partial spill (fp-8=00009)',
+};
+
+/** Accepted cases whose processed count still differs from the kernel's, and why. */
+const KNOWN_PROCESSED_GAPS: Record<string, string> = {
+  branch_many_paths: 'precision tracking: the kernel prunes states that differ only in imprecise scalars (R0 counters)',
+  branch_many_paths_stack: 'precision tracking and stack liveness: states differing in imprecise/dead stack slots are pruned by the kernel',
+};
+
+interface Ours {
+  accepted: boolean;
+  error: string;
+  processed: number;
+  log: string;
+}
+
+const memo = new Map<string, Ours>();
+/** xdpts' result for a case at log level 1 (computed once; the 1M-instruction cases take seconds). */
+function ours(name: string): Ours {
   const hit = memo.get(name);
   if (hit) return hit;
   const c = CORPUS.find((x) => x.name === name)!;
   const { prog, maps } = toSpec(c);
-  const r = verifyProgram(prog, maps, { logLevel: 0 });
-  const v = { accepted: r.accepted, error: r.error ?? '' };
+  const r = verifyProgram(prog, maps, { logLevel: 1 });
+  const v = { accepted: r.accepted, error: r.error ?? '', processed: r.stats.processed, log: r.log };
   memo.set(name, v);
   return v;
+}
+
+/** Agreement of xdpts with one set of kernel results; the lists name the disagreeing cases. */
+function compare(kernel: (name: string) => KernelVerdict | undefined): {
+  error: string[]; log: string[]; processed: string[]; rejected: number; accepted: number;
+} {
+  const out = { error: [] as string[], log: [] as string[], processed: [] as string[], rejected: 0, accepted: 0 };
+  for (const c of CORPUS) {
+    const k = kernel(c.name);
+    if (!k) continue;
+    const o = ours(c.name);
+    if (o.accepted !== k.accepted || o.error !== k.error) out.error.push(c.name);
+    if (!k.accepted) {
+      out.rejected++;
+      if (!sameLog(k, o.log)) out.log.push(c.name);
+    } else {
+      out.accepted++;
+      if (o.processed !== k.processed) out.processed.push(c.name);
+    }
+  }
+  return out;
+}
+
+function report(what: string, r: ReturnType<typeof compare>): void {
+  const n = CORPUS.length;
+  console.log(
+    `verifier vs ${what}: verdict+error ${n - r.error.length}/${n}, ` +
+      `level-1 log (rejected) ${r.rejected - r.log.length}/${r.rejected}, ` +
+      `processed (accepted) ${r.accepted - r.processed.length}/${r.accepted}`,
+  );
 }
 
 describe('verifier corpus', () => {
   it('has at least 150 uniquely named cases', () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(150);
     expect(new Set(CORPUS.map((c) => c.name)).size).toBe(CORPUS.length);
+  });
+  it('lists known gaps only for existing cases', () => {
+    for (const n of [...Object.keys(KNOWN_LOG_GAPS), ...Object.keys(KNOWN_PROCESSED_GAPS)]) {
+      expect(CORPUS.some((c) => c.name === n), n).toBe(true);
+    }
   });
 });
 
@@ -51,28 +111,39 @@ describe(`verifier vs the live kernel${needs('kernel')}`, () => {
       for (const c of CORPUS) obj[c.name] = live.get(c.name)!;
       writeFileSync(FIXTURE, JSON.stringify(obj, null, 1) + '\n');
     }
-    const bad: string[] = [];
-    let verdictOk = 0;
-    let errorOk = 0;
-    for (const c of CORPUS) {
-      const k = live.get(c.name)!;
-      const o = ours(c.name);
-      if (o.accepted === k.accepted) verdictOk++;
-      if (o.accepted === k.accepted && o.error === k.error) errorOk++;
-      else bad.push(`${c.name}: kernel ${k.accepted ? 'OK' : `"${k.error}"`} xdpts ${o.accepted ? 'OK' : `"${o.error}"`}`);
-    }
-    console.log(`verifier agreement with the live kernel: verdict ${verdictOk}/${CORPUS.length}, verdict+error ${errorOk}/${CORPUS.length}`);
-    expect(bad).toEqual([]);
-  }, 120_000);
+    const r = compare((n) => live.get(n));
+    report('the live kernel', r);
+    expect(r.error).toEqual([]);
+    expect(r.log.sort()).toEqual(Object.keys(KNOWN_LOG_GAPS).sort());
+    expect(r.processed.sort()).toEqual(Object.keys(KNOWN_PROCESSED_GAPS).sort());
+  }, 300_000);
 });
 
-describe('verifier vs the stored kernel verdicts', () => {
+describe('verifier vs the stored kernel results', () => {
   for (const c of CORPUS) {
     it(c.name, () => {
       const k = stored[c.name];
       expect(k, `no stored verdict for ${c.name}: run with XDPTS_UPDATE_VERDICTS=1 on a BPF-capable machine`).toBeDefined();
       const o = ours(c.name);
       expect({ accepted: o.accepted, error: o.error }).toEqual({ accepted: k!.accepted, error: k!.error });
+      if (!k!.accepted) {
+        expect(k!.log, `no stored log for ${c.name}: refresh with XDPTS_UPDATE_VERDICTS=1`).toBeDefined();
+        const gap = KNOWN_LOG_GAPS[c.name];
+        if (gap) expect(sameLog(k!, o.log), `known gap fixed, remove it from KNOWN_LOG_GAPS: ${gap}`).toBe(false);
+        else if (k!.logTruncated) expect(normalizeLog(o.log).endsWith(normalizeLog(k!.log!)), 'tail of the rotated log').toBe(true);
+        else expect(normalizeLog(o.log)).toBe(normalizeLog(k!.log!));
+      } else {
+        const gap = KNOWN_PROCESSED_GAPS[c.name];
+        if (gap) expect(o.processed, `known gap fixed, remove it from KNOWN_PROCESSED_GAPS: ${gap}`).not.toBe(k!.processed);
+        else expect(o.processed).toBe(k!.processed);
+      }
     });
   }
+  it('reports the agreement rates', () => {
+    const r = compare((n) => stored[n]);
+    report('the stored kernel results', r);
+    expect(r.error).toEqual([]);
+    expect(r.log.sort()).toEqual(Object.keys(KNOWN_LOG_GAPS).sort());
+    expect(r.processed.sort()).toEqual(Object.keys(KNOWN_PROCESSED_GAPS).sort());
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Runs verifier corpus cases through the real kernel (test/oracle/bpf-verify.c, compiled
- * here with libbpf) and extracts the verdict and the error line from its log.
+ * here with libbpf) and extracts the verdict, the error line, the processed count and the
+ * level-1 log.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,38 @@ export interface KernelVerdict {
   errno: string;
   /** The first line after the last instruction line of the log: the kernel's message. */
   error: string;
+  /** `processed N insns` of the level-1 log. */
+  processed?: number;
+  /**
+   * The complete level-1 log of a rejected program; when the kernel's 1 MiB log buffer
+   * rotated (`logTruncated`), only its tail from a line start.
+   */
+  log?: string;
+  logTruncated?: boolean;
+}
+
+/** Size of the loader's log buffer (test/oracle/bpf-verify.c LOG_SIZE). */
+const LOG_SIZE = 1 << 20;
+/** Characters of a rotated log kept in the fixtures. */
+const TAIL = 4000;
+
+/**
+ * Normalises what legitimately differs between two runs of the same program: the kernel
+ * prints a map's address in `r1 = 0xffff...` (xdpts: `map[id:N]`), which also shifts the
+ * column of the `;` state part on that line.
+ */
+export function normalizeLog(log: string): string {
+  return log
+    .replace(/^(\d+: \(18\) r\d+ = )(?:0xffff[0-9a-f]{12}|map\[id:\d+\](?:\+\d+)?)(?: +;|$)/gm, (_m, p: string) => `${p}<map> ;`)
+    .replace(/map\[id:\d+\]/g, 'map[id:N]');
+}
+
+/** Whether xdpts' level-1 log equals the kernel's (the tail of it when the kernel's rotated). */
+export function sameLog(kernel: KernelVerdict, ours: string): boolean {
+  if (kernel.log === undefined) return false;
+  const k = normalizeLog(kernel.log);
+  const o = normalizeLog(ours);
+  return kernel.logTruncated ? o.endsWith(k) : o === k;
 }
 
 /** The error line of a kernel log (`R0 !read_ok`), or '' when accepted. */
@@ -50,7 +83,16 @@ export function kernelVerdicts(loader: string, cases: readonly Case[]): Map<stri
     const m = /^=== (\S+)\nverdict (\S+)\n([\s\S]*)$/m.exec(b.trimStart());
     if (!m) continue;
     const accepted = m[2] === 'OK';
-    res.set(m[1]!, { accepted, errno: accepted ? '' : m[2]!, error: accepted ? '' : kernelErrorLine(m[3]!) });
+    const log = m[3]!;
+    const p = /processed (\d+) insns/.exec(log);
+    const v: KernelVerdict = { accepted, errno: accepted ? '' : m[2]!, error: accepted ? '' : kernelErrorLine(log) };
+    if (p) v.processed = Number(p[1]);
+    if (!accepted) {
+      const truncated = log.length >= LOG_SIZE - 1;
+      v.log = truncated ? log.slice(log.indexOf('\n', log.length - TAIL) + 1) : log;
+      if (truncated) v.logTruncated = true;
+    }
+    res.set(m[1]!, v);
   }
   return res;
 }

@@ -17,8 +17,17 @@ describe('verifyProgram', () => {
     const r = run([...PKT, BPF_MOV64_REG(1, 2), BPF_ALU64_IMM('add', 1, 14), BPF_JMP_REG('jgt', 1, 3, 1),
       BPF_LDX_MEM('b', 0, 2, 0), BPF_MOV64_IMM(0, 2), BPF_EXIT_INSN()], { logLevel: 2 });
     expect(r.accepted).toBe(true);
-    // Copied from the real kernel's log for the same instructions (its "Live regs" block aside).
+    // Copied from the real kernel's log for the same instructions (6.18, bpf-verify.c at level 2).
     expect(r.log).toBe(`func#0 @0
+Live regs before insn:
+      0: .1........ (61) r2 = *(u32 *)(r1 +0)
+      1: .12....... (61) r3 = *(u32 *)(r1 +4)
+      2: ..23...... (bf) r1 = r2
+      3: .123...... (07) r1 += 14
+      4: .123...... (2d) if r1 > r3 goto pc+1
+      5: ..2....... (71) r0 = *(u8 *)(r2 +0)
+      6: .......... (b7) r0 = 2
+      7: 0......... (95) exit
 0: R1=ctx() R10=fp0
 0: (61) r2 = *(u32 *)(r1 +0)          ; R1=ctx() R2=pkt(r=0)
 1: (61) r3 = *(u32 *)(r1 +4)          ; R1=ctx() R3=pkt_end()
