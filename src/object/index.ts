@@ -10,3 +10,5 @@ export { SECTION_DEFS, sectionDef, sectionMatches, BPF_ATTACH, BPF_F_XDP_HAS_FRA
 export { collectMaps, internalMapName, globalDataKind, BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BPF_F_MMAPABLE, type MapLocation } from './maps';
 export * from '../elf/types';
 export { readElf, writeElf, relocationWidth } from '../elf/index';
+export { applyCoreRelos, essentialNameLen, BPF_CORE, CORE_POISON_IMM, type CoreTarget } from './core-relo';
+export { kernelBtf, KERNEL_BTF_VMLINUX_IDS } from './kernel-btf';

@@ -48,6 +48,8 @@ import {
 } from '../elf/index';
 import { isUndefinedSection, type MapLocation } from './maps';
 import { sectionDef } from './sections';
+import { applyCoreRelos } from './core-relo';
+import { KERNEL_BTF_VMLINUX_IDS, kernelBtf } from './kernel-btf';
 import type { InsnReference, ProgramSpec } from './types';
 
 const OP_CALL = 0x85;
@@ -89,11 +91,17 @@ function decodeSlots(s: ElfSection, endian: Endian): (Instruction | undefined)[]
 }
 
 /** Finds the functions of every executable section (libbpf bpf_object__add_programs). */
-function collectFuncs(elf: ElfFile): Func[] {
+function collectFuncs(elf: ElfFile, btf: Btf | undefined, btfExt: BtfExt | undefined): Func[] {
   const funcs: Func[] = [];
   for (const s of elf.sections) {
     if (!isExec(s) || s.data.length === 0) continue;
     const slots = decodeSlots(s, elf.endian);
+    // CO-RE relocations against the kernel's BTF (libbpf bpf_object__relocate_core), on the
+    // section's instructions before functions are cut out and linked.
+    const coreRelos = btfExt?.coreRelos.get(s.name);
+    if (btf && coreRelos?.length) {
+      applyCoreRelos(s.name, slots, coreRelos, btf, { btf: kernelBtf(), typeIds: KERNEL_BTF_VMLINUX_IDS }, elf.endian === 'be');
+    }
     let syms = elf.symbols.filter((y) => y.section === s.index && y.type === STT_FUNC);
     let sized = true;
     if (syms.length === 0 && s.name !== '.text') {
@@ -297,7 +305,7 @@ export function collectPrograms(
   license: string,
 ): ProgramSpec[] {
   const textIdx = elf.sections.find((s) => s.name === '.text' && isExec(s))?.index ?? -1;
-  const funcs = collectFuncs(elf);
+  const funcs = collectFuncs(elf, btf, btfExt);
   recordRelocs(elf, funcs, maps, textIdx);
   const out: ProgramSpec[] = [];
   for (const f of funcs) {
