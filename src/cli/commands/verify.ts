@@ -3,11 +3,12 @@
  * verdict on a program, with the kernel's wording and log. Exit 0 accepted, 1 rejected.
  */
 import type { Command } from 'commander';
-import { loadObject, type ProgramSpec } from '../../object';
+import { loadObject } from '../../object';
 import { UsageError } from '../../util/errors';
 import { verifyProgram } from '../../verifier';
 import { EXIT_FAIL, EXIT_OK, err, out, outJson, runCommand, type CommonOptions } from '../output';
 import { readInput } from './build';
+import { pickProgram } from './run';
 import type { RegisterCommand } from './index';
 
 interface VerifyCliOptions extends CommonOptions {
@@ -15,26 +16,6 @@ interface VerifyCliOptions extends CommonOptions {
   progName?: string;
   logLevel?: string;
   unprivileged?: boolean;
-}
-
-/**
- * Picks the program as xdp-loader does: `-s SECTION` or `-n NAME` (not both), else the first
- * program in the file (section order, then offset).
- */
-export function selectProgram(programs: readonly ProgramSpec[], file: string, section?: string, name?: string): ProgramSpec {
-  if (section !== undefined && name !== undefined) throw new UsageError('Only one of --section or --prog-name can be set');
-  if (programs.length === 0) throw new UsageError(`${file}: no programs in the object`);
-  if (section !== undefined) {
-    const p = programs.find((x) => x.section === section);
-    if (!p) throw new UsageError(`${file}: no program in section '${section}' (sections: ${[...new Set(programs.map((x) => x.section))].join(', ')})`);
-    return p;
-  }
-  if (name !== undefined) {
-    const p = programs.find((x) => x.name === name);
-    if (!p) throw new UsageError(`${file}: no program named '${name}' (programs: ${programs.map((x) => x.name).join(', ')})`);
-    return p;
-  }
-  return programs[0]!;
 }
 
 function parseLogLevel(v: string | undefined): 0 | 1 | 2 {
@@ -57,7 +38,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       runCommand(opts.json, setExit, () => {
         const level = parseLogLevel(opts.logLevel);
         const spec = loadObject(new Uint8Array(readInput(file)), file);
-        const prog = selectProgram(spec.programs, file, opts.section, opts.progName);
+        const prog = pickProgram(spec, opts.section, opts.progName);
         const r = verifyProgram(prog, spec.maps, { logLevel: level, privileged: opts.unprivileged !== true });
         const line = r.insn !== undefined ? prog.lineInfo.get(r.insn) : undefined;
         if (opts.json) {
