@@ -89,6 +89,7 @@ function roundTrip(clang: string, src: string, target: 'bpf' | 'bpfeb'): void {
 }
 
 describe(`clang-19 -S output assembles like llvm-mc${needs('clang19')}${needs('llvmMc')}`, () => {
+  it('has C sources to compile', () => expect(SOURCES.length).toBeGreaterThanOrEqual(11));
   for (const src of SOURCES) {
     it.skipIf(!tools.clang19 || !tools.llvmMc)(`${src.slice(ROOT.length + 1)} (bpfel)`, () => roundTrip(tools.clang19!, src, 'bpf'));
   }

@@ -2,7 +2,7 @@
  * Diagnostics golden files: each fixtures/asm/errors/<case> source holds several errors; the
  * assembler must report all of them, in order, exactly as `<case>.expected` says
  * (`file:line:col: error: message`, the source line, a caret). A missing expectation fails; run
- * with XDPTS_UPDATE=1 to write it.
+ * with XDPTS_UPDATE_GOLDEN=1 to write it.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,8 +31,8 @@ describe('diagnostics golden files', () => {
       const err = diagnose(name);
       const text = err.diagnostics.map(formatDiagnostic).join('\n') + '\n';
       const golden = join(DIR, `${name}.expected`);
-      if (process.env.XDPTS_UPDATE === '1') writeFileSync(golden, text);
-      if (!existsSync(golden)) throw new Error(`missing ${golden} (run with XDPTS_UPDATE=1 to create it)`);
+      if (process.env.XDPTS_UPDATE_GOLDEN === '1') writeFileSync(golden, text);
+      if (!existsSync(golden)) throw new Error(`missing ${golden} (run with XDPTS_UPDATE_GOLDEN=1 to create it)`);
       expect(text).toBe(readFileSync(golden, 'utf8'));
       // The error's message is the same text: every diagnostic, not only the first.
       expect(err.message + '\n').toBe(text);

@@ -27,6 +27,7 @@ describe('disassemble', () => {
   it('has fixtures to compare', () => {
     expect(objects.length).toBeGreaterThan(10);
     expect(objects.some((o) => o.name.endsWith('.eb.o'))).toBe(true);
+    expect(objects.filter((o) => o.dir === 'fixtures/disasm').length, 'objects with llvm-objdump goldens').toBeGreaterThanOrEqual(10);
   });
   it('prints a known object as llvm-objdump does (no tool needed)', () => {
     const elf = readElf(new Uint8Array(readFileSync(join(ROOT, 'fixtures/c/counter.o'))));

@@ -45,13 +45,13 @@ export function render(r: StepResult): string {
   return `exit ${r.exit}\n--- stdout\n${normalise(r.stdout)}--- stderr\n${normalise(r.stderr)}`;
 }
 
-/** The stored golden output of a step; a missing one fails (written only with UPDATE_GOLDEN=1 by the oracle). */
+/** The stored golden output of a step; a missing one fails (written only with XDPTS_UPDATE_GOLDEN=1 by the oracle). */
 export function golden(id: string): string | undefined {
   const f = join(FLOW_DIR, `${id}.out`);
   return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
 }
 
-/** Writes a golden file (only the oracle does, with UPDATE_GOLDEN=1). */
+/** Writes a golden file (only the oracle does, with XDPTS_UPDATE_GOLDEN=1). */
 export function writeGolden(id: string, text: string): void {
   writeFileSync(join(FLOW_DIR, `${id}.out`), text);
 }

@@ -24,9 +24,11 @@ describe('network tutorial through the CLI', () => {
 
   it('matches the golden outputs of real iproute2 and ping, step by step', () => {
     const env = { XDPTS_STATE_DIR: mkdtempSync(join(tmpdir(), 'xdpts-net-')), XDPTS_SEED: '7' };
-    for (const step of loadFlow()) {
+    const steps = loadFlow();
+    expect(steps.length, 'fixtures/net/tutorial/flow.json has steps').toBeGreaterThanOrEqual(33);
+    for (const step of steps) {
       const want = golden(step.id);
-      expect(want, `golden file for ${step.id} is missing (run the oracle with UPDATE_GOLDEN=1)`).toBeDefined();
+      expect(want, `golden file for ${step.id} is missing (run the oracle with XDPTS_UPDATE_GOLDEN=1)`).toBeDefined();
       const got = render(xdpts(step.cmd, env));
       expect(got, `${step.id}: xdpts ${step.cmd.join(' ')}`).toBe(want);
     }

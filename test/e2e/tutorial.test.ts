@@ -24,7 +24,9 @@ describe('loader tutorial through the CLI', () => {
 
   it('matches the golden outputs of the real tools, step by step', () => {
     const env = { XDPTS_STATE_DIR: mkdtempSync(join(tmpdir(), 'xdpts-tut-')), XDPTS_SEED: '7', LIBXDP_SKIP_DISPATCHER: '1' };
-    for (const step of loadTutorial()) {
+    const steps = loadTutorial();
+    expect(steps.length, 'fixtures/e2e/tutorial/flow.json has steps').toBeGreaterThanOrEqual(40);
+    for (const step of steps) {
       const want = tutorialGolden(step.id);
       expect(want, `golden file for ${step.id} is missing (run the oracle with XDPTS_UPDATE_GOLDEN=1)`).toBeDefined();
       const got = renderTutorial(xdpts(step.cmd, env, objs));

@@ -33,6 +33,7 @@ describe('readElf on the clang fixtures', () => {
   });
 
   it('reads every fixture', () => {
+    expect(FIXTURE_OBJECTS.length, 'fixtures/c objects (3 builds of each source)').toBeGreaterThanOrEqual(27);
     for (const o of FIXTURE_OBJECTS) {
       const f = readElf(o.bytes, o.file);
       expect(f.sections.length, o.file).toBeGreaterThan(5);

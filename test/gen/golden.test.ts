@@ -3,7 +3,7 @@
  * committed expected/ files byte for byte. A missing golden fails; it is written only with
  * XDPTS_UPDATE_GOLDEN=1 (STYLE.md habit 8). Also: output is deterministic across runs.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_HEADER } from '../../src/gen';
@@ -15,6 +15,7 @@ describe('gen golden files', () => {
   for (const name of ['counter', 'rich', 'xdp_drop']) {
     it(`${name}: generated modules equal fixtures/gen/${name}/expected`, async () => {
       const files = await generateCase(readCase(name));
+      expect(files.length, `${name} generates modules`).toBeGreaterThan(0);
       for (const f of files) {
         const golden = join(ROOT, 'fixtures/gen', name, 'expected', f.path);
         if (UPDATE) {
@@ -25,6 +26,8 @@ describe('gen golden files', () => {
         expect(f.contents).toBe(readFileSync(golden, 'utf8'));
         expect(f.contents.split('\n')[0]).toBe(GENERATED_HEADER);
       }
+      // Every committed golden is one this run compares (a stale one would never be checked).
+      expect(readdirSync(join(ROOT, 'fixtures/gen', name, 'expected')).sort()).toEqual(files.map((f) => f.path).sort());
     });
   }
 

@@ -8,6 +8,7 @@ import { runScript } from './map-script';
 import { expected, scenarioEnv, scenarios, script } from './map-scenarios';
 
 describe('map scenarios (recorded from the real kernel)', () => {
+  it('has scenarios', () => expect(scenarios.length).toBeGreaterThanOrEqual(10));
   for (const name of scenarios) {
     it(name, () => {
       const want = expected(name);

@@ -91,7 +91,9 @@ describe.skipIf(!usable)(`loader tutorial against real iproute2, ping, xdp-loade
     const update = process.env['XDPTS_UPDATE_GOLDEN'] === '1';
     const mismatches: string[] = [];
     try {
-      for (const step of loadTutorial()) {
+      const steps = loadTutorial();
+      expect(steps.length, 'fixtures/e2e/tutorial/flow.json has steps').toBeGreaterThanOrEqual(40);
+      for (const step of steps) {
         const r = sh(toReal(step.cmd), dir, { LIBXDP_SKIP_DISPATCHER: '1' });
         // xdp-loader's codes become xdpts's (reference §8.2); iproute2, ping and bpftool dumps keep theirs.
         const loader = ['load', 'unload', 'status', 'features'].includes(step.cmd[0]!);

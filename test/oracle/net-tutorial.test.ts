@@ -2,7 +2,7 @@
  * Oracle for the network tutorial: runs the same flow with the real iproute2 and ping, as root,
  * in namespaces of its own (xdptsG_h stands for the root namespace, xdptsG_n for `net`), and
  * checks that the normalised output equals the golden files xdpts is tested against.
- * UPDATE_GOLDEN=1 rewrites the golden files from this run.
+ * XDPTS_UPDATE_GOLDEN=1 rewrites the golden files from this run.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -45,9 +45,11 @@ describe.skipIf(!usable)(`network tutorial against real iproute2 and ping${usabl
     expect(spawnSync('ip', ['netns', 'add', HOST]).status).toBe(0);
     // A root namespace has lo up (the host's ICMP errors travel through it).
     expect(spawnSync('ip', ['-n', HOST, 'link', 'set', 'lo', 'up']).status).toBe(0);
-    const update = process.env['UPDATE_GOLDEN'] === '1';
+    const update = process.env['XDPTS_UPDATE_GOLDEN'] === '1';
     const mismatches: string[] = [];
-    for (const step of loadFlow()) {
+    const steps = loadFlow();
+    expect(steps.length, 'fixtures/net/tutorial/flow.json has steps').toBeGreaterThanOrEqual(33);
+    for (const step of steps) {
       const r = spawnSync(toReal(step.cmd)[0]!, toReal(step.cmd).slice(1), { encoding: 'utf8', timeout: 30_000 });
       const res: StepResult = { exit: r.status ?? -1, stdout: fromReal(r.stdout), stderr: fromReal(r.stderr) };
       const text = render(res);

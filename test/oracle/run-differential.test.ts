@@ -115,6 +115,7 @@ describe.skipIf(!tools.kernel)(`xdpts run equals the kernel's BPF_PROG_TEST_RUN$
           return k;
         });
         const packets: TestPacket[] = [...PACKETS, ...RUNTS];
+        expect(spec.programs.length, `${obj.name} has programs`).toBeGreaterThan(0);
         for (const prog of spec.programs) {
           for (const pkt of packets) {
             const want = kernelOutcome(ko, prog.name, pkt.bytes);

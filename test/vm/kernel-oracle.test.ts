@@ -7,7 +7,7 @@
  *
  * The kernel's outputs are recorded in fixtures/vm/kernel/expected.json so that the comparison
  * also runs where there is no kernel; with root, bpftool and clang the live part recompiles,
- * reloads and compares against the kernel directly (XDPTS_UPDATE=1 rewrites the recording).
+ * reloads and compares against the kernel directly (XDPTS_UPDATE_FIXTURES=1 rewrites the recording).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { xdpHelpers } from './helpers/xdp-helpers';
 
 const DIR = join(__dirname, '../../fixtures/vm/kernel');
 const EXPECTED = join(DIR, 'expected.json');
-const UPDATE = process.env.XDPTS_UPDATE === '1';
+const UPDATE = process.env.XDPTS_UPDATE_FIXTURES === '1';
 const PIN = '/sys/fs/bpf/xdptsD_oracle';
 
 interface Recording {
@@ -108,7 +108,7 @@ function runVm(insns: Instruction[], packet: Uint8Array, engine: Engine) {
 
 describe.each(['interp', 'jit'] as Engine[])('VM (%s) reproduces recorded kernel results', (engine) => {
   test('every recorded program and packet', () => {
-    if (!existsSync(EXPECTED)) throw new Error(`${EXPECTED} is missing: run with XDPTS_UPDATE=1 on a machine with the kernel tools`);
+    if (!existsSync(EXPECTED)) throw new Error(`${EXPECTED} is missing: run with XDPTS_UPDATE_FIXTURES=1 on a machine with the kernel tools`);
     const rec = JSON.parse(readFileSync(EXPECTED, 'utf8')) as Recording;
     expect(rec.cases.length).toBeGreaterThanOrEqual(140);
     for (const c of rec.cases) {
