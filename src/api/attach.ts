@@ -14,6 +14,7 @@ import type { Program } from '../gen/runtime-contract';
 import { XdpManager } from '../kernel';
 import type { DeviceRef, XdpMode } from '../kernel';
 import { ROOT_NS } from '../net';
+import { BPF_PROG_TYPE_XDP } from '../object';
 import { UsageError, XdptsError } from '../util/errors';
 import { collect } from './gc';
 import { onExit } from './handles';
@@ -66,7 +67,6 @@ export interface XdpLink extends Disposable {
   close(): void;
 }
 
-const BPF_PROG_TYPE_XDP = 6;
 const open = new Set<LinkImpl>();
 
 function closeOpenLinks(): void {

@@ -19,7 +19,7 @@ import type {
 } from '../gen/runtime-contract';
 import type { BpfMap as KernelMap, LoadedProgram } from '../kernel';
 import { btfValueLayout as layoutOf } from '../kernel';
-import { BPF_MAP_TYPE, loadObject, type MapSpec, type ObjectSpec } from '../object';
+import { BPF_MAP_TYPE, BPF_PROG_TYPE_XDP, loadObject, type MapSpec, type ObjectSpec } from '../object';
 import { MapError, ObjectError, XdptsError } from '../util/errors';
 import { bytesCodec, perCpuCodec, perCpuSlot } from './codec';
 import { collect } from './gc';
@@ -31,8 +31,6 @@ import { ProgramHandle, type ProgramInfo } from './program';
 
 /** libbpf's LIBBPF_PIN_BY_NAME: the map is pinned at `<pin_root_path>/<map name>`. */
 const LIBBPF_PIN_BY_NAME = 1;
-/** BPF_PROG_TYPE_XDP. */
-const BPF_PROG_TYPE_XDP = 6;
 
 const PERCPU_TYPES: ReadonlySet<number> = new Set([BPF_MAP_TYPE.PERCPU_ARRAY, BPF_MAP_TYPE.PERCPU_HASH, BPF_MAP_TYPE.LRU_PERCPU_HASH]);
 

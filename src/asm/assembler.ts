@@ -5,8 +5,8 @@
  */
 import { AsmError, type Endian } from '../util';
 import { BPF_JMP, JMP_EXIT, insnWidth, encodeInto } from '../isa';
-import type { ElfFile } from '../object';
-import { Assembly, SHF_EXECINSTR } from './assembly';
+import { SHF_EXECINSTR, type ElfFile } from '../object';
+import { Assembly } from './assembly';
 import { detectDialect, UBPF_MNEMONICS, type Dialect } from './dialect';
 import { runDirective } from './directives';
 import { splitStatements, type Statement } from './lexer';

@@ -6,19 +6,10 @@
  */
 import type { Diagnostic, Endian } from '../util';
 import type { Instruction } from '../isa';
+import { SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS } from '../object';
 import type { SymbolicOperand } from './parsed';
 import type { Expr } from './expr';
 import type { Statement } from './lexer';
-
-/** ELF section flags and types used here (values from the gABI, as in src/elf/types.ts). */
-export const SHF_WRITE = 0x1;
-export const SHF_ALLOC = 0x2;
-export const SHF_EXECINSTR = 0x4;
-export const SHF_MERGE = 0x10;
-export const SHF_STRINGS = 0x20;
-export const SHF_EXCLUDE = 0x80000000;
-export const SHT_PROGBITS = 1;
-export const SHT_NOBITS = 8;
 
 /** One output section being assembled. */
 export interface AsmSection {

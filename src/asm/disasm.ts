@@ -25,7 +25,9 @@ import {
   R_BPF_64_NODYLD32,
   R_BPF_NONE,
   SHF_EXECINSTR,
+  SHN_LORESERVE,
   SHT_NOBITS,
+  STT_COMMON,
   STT_FILE,
   STT_OBJECT,
   STT_SECTION,
@@ -45,11 +47,6 @@ export interface DisassembleOptions {
   /** The file name printed in the header, exactly as it would be given to llvm-objdump. */
   readonly file: string;
 }
-
-/** STT_COMMON (gABI); the shared ELF model has no constant for it. */
-const STT_COMMON = 5;
-/** SHN_LORESERVE (gABI): section indexes from here on are special (ABS, COMMON...). */
-const SHN_LORESERVE = 0xff00;
 
 /** BPF relocation type names as llvm-objdump prints them (llvm/BinaryFormat/ELFRelocs/BPF.def). */
 const RELOC_NAMES: Record<number, string> = {

@@ -19,6 +19,9 @@ import {
   R_BPF_64_ABS32,
   R_BPF_64_ABS64,
   R_BPF_64_NODYLD32,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_WRITE,
   SHN_ABS,
   SHN_UNDEF,
   STB_GLOBAL,
@@ -29,6 +32,7 @@ import {
   STT_NOTYPE,
   STT_OBJECT,
   STT_SECTION,
+  SHT_NOBITS,
   EM_BPF,
   type ElfFile,
   type ElfSection,
@@ -37,10 +41,6 @@ import {
 } from '../object';
 import { XdptsError } from '../util';
 import {
-  SHF_ALLOC,
-  SHF_EXECINSTR,
-  SHF_WRITE,
-  SHT_NOBITS,
   isBlockLabel,
   isTemporary,
   type Assembly,

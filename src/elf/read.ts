@@ -19,6 +19,7 @@ import {
   SHT_RELA,
   SHT_STRTAB,
   SHT_SYMTAB,
+  SHN_LORESERVE,
   R_BPF_64_64,
   R_BPF_64_32,
   R_BPF_64_ABS64,
@@ -42,8 +43,6 @@ export const ELF64_SYM_SIZE = 24;
 export const ELF64_REL_SIZE = 16;
 export const ELF64_RELA_SIZE = 24;
 const ELF64_PHDR_SIZE = 56;
-/** SHN_LORESERVE: section indices at or above are special (gABI). */
-const SHN_LORESERVE = 0xff00;
 
 /**
  * Bytes a relocation of `type` patches at r_offset (LLVM BPFELFObjectWriter / libbpf):

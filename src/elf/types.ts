@@ -36,9 +36,13 @@ export const STT_OBJECT = 1;
 export const STT_FUNC = 2;
 export const STT_SECTION = 3;
 export const STT_FILE = 4;
+/** STT_COMMON (gABI): a common (tentative) data object; llvm-objdump dumps it as data. */
+export const STT_COMMON = 5;
 export const SHN_UNDEF = 0;
 export const SHN_ABS = 0xfff1;
 export const SHN_COMMON = 0xfff2;
+/** SHN_LORESERVE (gABI): st_shndx values at or above are special (ABS, COMMON...), not sections. */
+export const SHN_LORESERVE = 0xff00;
 
 /** BPF relocation types (llvm/BinaryFormat/ELFRelocs/BPF.def). */
 export const R_BPF_NONE = 0;

@@ -6,6 +6,7 @@ import { ByteWriter, ObjectError, encodeLatin1 } from '../util/index';
 import {
   EM_BPF,
   SHF_INFO_LINK,
+  SHN_LORESERVE,
   SHN_UNDEF,
   SHT_LLVM_ADDRSIG,
   SHT_NOBITS,
@@ -20,9 +21,6 @@ import {
   type ElfSymbol,
 } from './types';
 import { ELF64_EHDR_SIZE, ELF64_REL_SIZE, ELF64_SHDR_SIZE, ELF64_SYM_SIZE } from './read';
-
-/** SHN_LORESERVE: st_shndx values at or above are special and are written unchanged. */
-const SHN_LORESERVE = 0xff00;
 
 /**
  * A string table with LLVM's tail merging (StringTableBuilder::ELF): a string that is a suffix

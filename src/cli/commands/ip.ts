@@ -311,6 +311,28 @@ function devArg(args: string[]): { dev?: string; rest: string[] } {
   return dev !== undefined ? { dev, rest } : { rest };
 }
 
+/** What an `ip OBJECT show` prints: its JSON (-j) and its text lines (-br already chosen). */
+interface ShowView {
+  json(): unknown;
+  lines(): Iterable<string>;
+}
+
+/**
+ * Runs an `ip OBJECT show` in namespace `g.ns` without writing the state back: `view` builds
+ * the output (and throws iproute2's error for an unknown device), printed as JSON under -j.
+ */
+function showIn(g: IpGlobals, view: (s: NetSession, ns: ReturnType<typeof getNetns>) => ShowView): Promise<number> {
+  return withNet(
+    (s) => {
+      const v = view(s, getNetns(s.state, g.ns));
+      if (g.json) outJson(v.json());
+      else for (const l of v.lines()) out(l);
+      return 0;
+    },
+    { readonly: true },
+  );
+}
+
 /** The interfaces `ip link|addr show [dev] NAME` lists: all, or the one named (iproute2's error otherwise). */
 function selectIfaces(ns: ReturnType<typeof getNetns>, name: string | undefined): ReturnType<typeof getNetns>['ifaces'] {
   if (name === undefined) return ns.ifaces;
@@ -324,17 +346,13 @@ async function ipLink(args: string[], g: IpGlobals): Promise<number> {
   if (matches(cmd, 'show') || matches(cmd, 'list')) {
     const { dev, rest } = devArg(args);
     const name = dev ?? rest[0];
-    return withNet(
-      (s) => {
-        const ns = getNetns(s.state, g.ns);
-        const ifaces = selectIfaces(ns, name);
-        if (g.json) outJson(linksJson(s.state, ns, ifaces, s.xdpInfo, g.stats));
-        else if (g.brief) for (const l of formatLinksBrief(s.state, ns, ifaces)) out(l);
-        else for (const l of formatLinks(s.state, ns, ifaces, s.xdpInfo, g.stats)) out(l);
-        return 0;
-      },
-      { readonly: true },
-    );
+    return showIn(g, (s, ns) => {
+      const ifaces = selectIfaces(ns, name);
+      return {
+        json: () => linksJson(s.state, ns, ifaces, s.xdpInfo, g.stats),
+        lines: () => (g.brief ? formatLinksBrief(s.state, ns, ifaces) : formatLinks(s.state, ns, ifaces, s.xdpInfo, g.stats)),
+      };
+    });
   }
   if (matches(cmd, 'add')) {
     // ip link add [name] NAME type veth peer [name] PEER [netns NS]
@@ -462,17 +480,13 @@ async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
   if (matches(cmd, 'show') || matches(cmd, 'list')) {
     const { dev, rest } = devArg(args);
     const name = dev ?? rest[0];
-    return withNet(
-      (s) => {
-        const ns = getNetns(s.state, g.ns);
-        const ifaces = selectIfaces(ns, name);
-        if (g.json) outJson(addrsJson(s.state, ns, ifaces, s.xdpInfo));
-        else if (g.brief) for (const l of formatAddrsBrief(s.state, ns, ifaces)) out(l);
-        else for (const l of formatAddrs(s.state, ns, ifaces, s.xdpInfo, g.family)) out(l);
-        return 0;
-      },
-      { readonly: true },
-    );
+    return showIn(g, (s, ns) => {
+      const ifaces = selectIfaces(ns, name);
+      return {
+        json: () => addrsJson(s.state, ns, ifaces, s.xdpInfo),
+        lines: () => (g.brief ? formatAddrsBrief(s.state, ns, ifaces) : formatAddrs(s.state, ns, ifaces, s.xdpInfo, g.family)),
+      };
+    });
   }
   if (matches(cmd, 'add') || matches(cmd, 'delete')) {
     let prefix: string | undefined;
@@ -509,16 +523,10 @@ async function ipRoute(args: string[], g: IpGlobals): Promise<number> {
   const cmd = args.shift() ?? 'show';
   if (matches(cmd, 'show') || matches(cmd, 'list')) {
     const { dev } = devArg(args);
-    return withNet(
-      (s) => {
-        const ns = getNetns(s.state, g.ns);
-        if (dev !== undefined) requireIface(ns, dev);
-        if (g.json) outJson(routesJson(s.state, ns, dev));
-        else for (const l of formatRoutes(s.state, ns, dev)) out(l);
-        return 0;
-      },
-      { readonly: true },
-    );
+    return showIn(g, (s, ns) => {
+      if (dev !== undefined) requireIface(ns, dev);
+      return { json: () => routesJson(s.state, ns, dev), lines: () => formatRoutes(s.state, ns, dev) };
+    });
   }
   if (matches(cmd, 'add') || matches(cmd, 'delete')) {
     let dst: string | undefined;
@@ -545,16 +553,10 @@ async function ipNeigh(args: string[], g: IpGlobals): Promise<number> {
   const cmd = args.shift() ?? 'show';
   if (matches(cmd, 'show') || matches(cmd, 'list')) {
     const { dev } = devArg(args);
-    return withNet(
-      (s) => {
-        const ns = getNetns(s.state, g.ns);
-        const ifindex = dev !== undefined ? requireIface(ns, dev).ifindex : undefined;
-        if (g.json) outJson(neighJson(s.state, ns, ifindex));
-        else for (const l of formatNeigh(s.state, ns, ifindex)) out(l);
-        return 0;
-      },
-      { readonly: true },
-    );
+    return showIn(g, (s, ns) => {
+      const ifindex = dev !== undefined ? requireIface(ns, dev).ifindex : undefined;
+      return { json: () => neighJson(s.state, ns, ifindex), lines: () => formatNeigh(s.state, ns, ifindex) };
+    });
   }
   if (matches(cmd, 'add') || matches(cmd, 'replace') || matches(cmd, 'delete')) {
     let ip: string | undefined;

@@ -7,7 +7,6 @@
  */
 import { E2BIG, EEXIST, EINVAL, ENOENT } from '../errno';
 import { BPF_EXIST, BPF_NOEXIST, BPF_F_RDONLY_PROG } from './flags';
-import { arrayNextKey } from './array';
 import { BucketOrder } from './buckets';
 import { roundupPow2 } from './jhash';
 import {
@@ -19,19 +18,14 @@ import {
   snapInt,
   u32Bytes,
   unhex,
-  writeU32,
   type BytesOrErrno,
   type MapAttr,
   type MapElem,
   type MapEnv,
 } from './map';
+import { BPF_XDP_DEVMAP, RedirectSlotMap, progIdOf, progValue } from './redirect-slots';
 
-/** `enum bpf_attach_type` values of programs run from a devmap / cpumap entry. */
-export const BPF_XDP_DEVMAP = 33;
-/** `BPF_XDP_CPUMAP` (include/uapi/linux/bpf.h). */
-export const BPF_XDP_CPUMAP = 35;
-/** BPF_PROG_TYPE_XDP. */
-const XDP = 6;
+export { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from './redirect-slots';
 
 /** A redirect target a devmap entry designates. */
 export interface DevTarget {
@@ -40,45 +34,21 @@ export interface DevTarget {
   readonly progId: number;
 }
 
-/**
- * Validates a devmap / cpumap value's program fd and returns the id to store, or -EINVAL
- * (bpf_prog_get_type_dev + the expected-attach-type check of __dev_map_alloc_node).
- */
-export function attachedProgId(env: MapEnv, value: Uint8Array, valueSize: number, attachType: number): number {
-  if (valueSize < 8) return 0;
-  const fd = readU32(value, 4) | 0;
-  if (fd <= 0) return 0;
-  const info = env.progInfo?.(fd);
-  if (!info || info.type !== XDP || info.expectedAttachType !== attachType) return -EINVAL;
-  return fd;
-}
-
 /** Parses and checks a devmap value: the stored value bytes, or -errno. */
 function devValue(env: MapEnv, value: Uint8Array, valueSize: number): Uint8Array | number {
   const ifindex = readU32(value);
   if (env.ifindexExists ? !env.ifindexExists(ifindex) : ifindex === 0) return -EINVAL;
-  const prog = attachedProgId(env, value, valueSize, BPF_XDP_DEVMAP);
-  if (prog < 0) return prog;
-  const v = new Uint8Array(valueSize);
-  writeU32(v, 0, ifindex);
-  if (valueSize >= 8) writeU32(v, 4, prog);
-  return v;
+  return progValue(env, value, valueSize, ifindex, BPF_XDP_DEVMAP);
 }
 
 function target(v: Uint8Array | undefined, valueSize: number): DevTarget | undefined {
-  return v ? { ifindex: readU32(v), progId: valueSize >= 8 ? readU32(v, 4) : 0 } : undefined;
+  return v ? { ifindex: readU32(v), progId: progIdOf(v, valueSize) } : undefined;
 }
 
 /** BPF_MAP_TYPE_DEVMAP: an array of devices. */
-export class DevMap extends BpfMap {
-  private readonly slots = new Map<number, Uint8Array>();
-
+export class DevMap extends RedirectSlotMap {
   constructor(id: number, attr: MapAttr, env: MapEnv) {
-    super(id, attr, env, BPF_F_RDONLY_PROG);
-  }
-
-  get size(): number {
-    return this.slots.size;
+    super(id, attr, env, 'devmap', 'devmap index');
   }
 
   /** The device in slot `key`, for bpf_redirect_map. */
@@ -91,15 +61,9 @@ export class DevMap extends BpfMap {
     return [...this.slots.keys()].sort((a, b) => a - b).map((k) => this.target(k)!);
   }
 
-  override lookupElem(key: Uint8Array): Uint8Array | null {
-    return this.slots.get(readU32(key)) ?? null;
-  }
-
   override updateElem(key: Uint8Array, value: Uint8Array, flags: number): number {
-    if (flags > BPF_EXIST) return -EINVAL;
-    const index = readU32(key);
-    if (index >= this.maxEntries) return -E2BIG;
-    if (flags === BPF_NOEXIST) return -EEXIST;
+    const index = this.updateIndex(key, flags);
+    if (index < 0) return index;
     if (readU32(value) === 0) {
       // ifindex 0 clears the slot; a program fd may not come with it.
       if (this.valueSize >= 8 && (readU32(value, 4) | 0) > 0) return -EINVAL;
@@ -110,33 +74,6 @@ export class DevMap extends BpfMap {
     if (typeof v === 'number') return v;
     this.slots.set(index, v);
     return 0;
-  }
-
-  override deleteElem(key: Uint8Array): number {
-    const index = readU32(key);
-    if (index >= this.maxEntries) return -EINVAL;
-    this.slots.delete(index);
-    return 0;
-  }
-
-  override getNextKey(key: Uint8Array | null): BytesOrErrno {
-    return arrayNextKey(key, this.maxEntries);
-  }
-
-  override *elems(): Iterable<MapElem> {
-    for (const [k, v] of [...this.slots].sort((a, b) => a[0] - b[0])) yield { key: u32Bytes(k), value: v };
-  }
-
-  protected snapshotData(): unknown {
-    return { slots: [...this.slots].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, hex(v)]) };
-  }
-
-  restoreData(data: unknown): void {
-    this.slots.clear();
-    for (const e of snapArray((data as { slots?: unknown })?.slots, 'devmap slots')) {
-      const [k, v] = snapArray(e, 'devmap slot');
-      this.slots.set(snapInt(k, 'devmap index'), unhex(v, this.valueSize, 'devmap value'));
-    }
   }
 }
 
