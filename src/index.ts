@@ -1,9 +1,11 @@
 /**
- * The xdpts library: what generated bindings and hand-written applications import from
- * `xdpts`. A facade over src/api (load an object, typed maps, programs, attachXDP, pins) that
- * works on the same emulated kernel state as the CLI (`XDPTS_STATE_DIR`), so what an
- * application attaches shows in `xdpts status` and traffic from `xdpts ping` runs its program.
- * It implements the runtime contract of src/gen/runtime-contract.ts.
+ * The xdpts library: what generated bindings, tests and applications import from `xdpts`. A
+ * facade over src/api (load an object, typed maps, programs, attachXDP, pins) on either kind of
+ * emulated kernel: `Kernel.inMemory()`, private to the process (unit tests: no files, no locks),
+ * or the shared one of the state directory the CLI works on (`XDPTS_STATE_DIR`, the default of
+ * `CollectionSpec.load` and `Kernel.shared()`), so what an application attaches shows in
+ * `xdpts status` and traffic from `xdpts ping` runs its program. It implements the runtime
+ * contract of src/gen/runtime-contract.ts.
  */
 export type {
   BatchCursor,
@@ -12,6 +14,11 @@ export type {
   Codec,
   Collection,
   CollectionSpec,
+  KernelTarget,
+  MaybeDisposable,
+  RunOptions,
+  RunResult,
+  XdpAction,
   LoadOptions,
   MapSpecInfo,
   PerCpuMap,
@@ -25,8 +32,10 @@ export type {
 export { BPF_ANY, BPF_EXIST, BPF_NOEXIST } from './gen/runtime-contract';
 export { loadCollectionSpec, ObjectCollectionSpec, LoadedCollection, isPerCpuType, type CollectionLoadOptions } from './api/collection';
 export { MapHandle, BatchError } from './api/map';
+export { Kernel, type BtfMap, type CollectionSource, type InMemoryKernelOptions, type KernelCollection, type KernelLoadOptions, type SharedKernelOptions } from './api/kernel-api';
+export type { BtfData } from './api/btf-codec';
 export { ProgramHandle, XDP_MD_SIZE } from './api/program';
 export { attachXDP, type AttachXdpOptions, type XdpAttachMode, type XdpLink, type XdpLinkInfo } from './api/attach';
 export { bytesCodec, perCpuCodec } from './api/codec';
 export { XdptsError, MapError, VerifierError, ObjectError, ElfError, BtfError, UsageError } from './util/errors';
-export { XdpError, BpffsError } from './kernel';
+export { XdpError, BpffsError, TestRunError } from './kernel';

@@ -17,6 +17,7 @@ import { ROOT_NS } from '../net';
 import { BPF_PROG_TYPE_XDP } from '../object';
 import { UsageError, XdptsError } from '../util/errors';
 import { collect } from './gc';
+import { disposeByClose, type MaybeDisposable } from './dispose';
 import { onExit } from './handles';
 import type { Host, Txn } from './host';
 import { ProgramHandle } from './program';
@@ -46,7 +47,7 @@ export interface XdpLinkInfo {
 }
 
 /** An XDP attachment owned by this process, like a bpf_link. */
-export interface XdpLink extends Disposable {
+export interface XdpLink extends MaybeDisposable {
   /** Where and what: device, mode, program id. */
   info(): XdpLinkInfo;
   /** Atomically replaces the attached program (bpf_xdp_link_update); the old one is released. */
@@ -167,11 +168,9 @@ class LinkImpl implements XdpLink {
     if (a) mgr.state.attachments = mgr.state.attachments.filter((x) => x !== a);
     collect(t, this.host.stateDir, [this.progId], []);
   }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
 }
+interface LinkImpl extends MaybeDisposable {}
+disposeByClose(LinkImpl);
 
 /** Finds the device of an attach request or throws ENODEV (as `ip link`'s "Cannot find device"). */
 function findDevice(t: Txn, mgr: XdpManager, ns: string, iface: string | number) {

@@ -10,6 +10,7 @@ import type {
   BpfMap,
   Codec,
   Collection,
+  KernelTarget,
   CollectionSpec,
   LoadOptions,
   MapSpecInfo,
@@ -22,9 +23,10 @@ import { btfValueLayout as layoutOf } from '../kernel';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE_XDP, loadObject, type MapSpec, type ObjectSpec } from '../object';
 import { MapError, ObjectError, XdptsError } from '../util/errors';
 import { bytesCodec, perCpuCodec, perCpuSlot } from './codec';
+import { closeAll, disposeByClose, type MaybeDisposable } from './dispose';
 import { collect } from './gc';
 import { Fd } from './handles';
-import { Host, type HostOptions, type Txn } from './host';
+import { StateHost, type Host, type HostOptions, type Txn } from './host';
 import { MapHandle, type MapInfo } from './map';
 import { PinService } from './pins';
 import { ProgramHandle, type ProgramInfo } from './program';
@@ -44,15 +46,40 @@ export function isPerCpuType(type: number): boolean {
   return PERCPU_TYPES.has(type);
 }
 
+/** A host and its pin bookkeeping. */
+export interface HostPins {
+  readonly host: Host;
+  readonly pins: PinService;
+}
+
 /** The hosts of this process, one per state directory, sharing their pin bookkeeping. */
-const hosts = new Map<string, { host: Host; pins: PinService }>();
+const hosts = new Map<string, HostPins>();
 
 /** The host (and pin service) of a state directory, made once per process. */
-export function hostFor(opts: HostOptions = {}): { host: Host; pins: PinService } {
-  const probe = new Host(opts);
+export function hostFor(opts: HostOptions = {}): HostPins {
+  const probe = new StateHost(opts);
   let h = hosts.get(probe.stateDir);
   if (!h) hosts.set(probe.stateDir, (h = { host: probe, pins: new PinService(probe) }));
   return h;
+}
+
+/** The hosts behind the kernel objects of the facade (src/api/kernel-api.ts). */
+const targets = new WeakMap<KernelTarget, HostPins>();
+
+/** Records the host a kernel object stands for (its constructor calls this). */
+export function registerTarget(target: KernelTarget, h: HostPins): void {
+  targets.set(target, h);
+}
+
+/** The host a load goes to: the given kernel, else the state directory of the options. */
+function targetHost(opts: CollectionLoadOptions): HostPins {
+  if (opts.kernel !== undefined) {
+    const h = targets.get(opts.kernel);
+    if (!h) throw new XdptsError('load: `kernel` is not a kernel made by Kernel.inMemory() or Kernel.shared()', 'EINVAL');
+    if (opts.stateDir !== undefined) throw new XdptsError('load: give either `kernel` or `stateDir`, not both', 'EINVAL');
+    return h;
+  }
+  return hostFor(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {});
 }
 
 /** Options of loading beyond the contract: the state directory to load into. */
@@ -93,6 +120,13 @@ function recordBtf(t: Txn, spec: ObjectSpec, programs: readonly LoadedProgram[],
   }
 }
 
+/** Removes what a failed load made, newest first. */
+function undo(t: Txn, made: { maps: readonly number[]; pins: readonly string[]; progs: readonly number[] }): void {
+  for (const id of [...made.progs].reverse()) t.kernel.unloadProgram(id);
+  for (const path of made.pins) t.xdp().bpffs.unpin(path);
+  for (const id of [...made.maps].reverse()) if (t.kernel.map(id)) t.kernel.deleteMap(id);
+}
+
 /** An object read into readonly specs; `load` puts it into the emulated kernel. */
 export class ObjectCollectionSpec implements CollectionSpec {
   readonly byteOrder: 'le' | 'be';
@@ -101,59 +135,77 @@ export class ObjectCollectionSpec implements CollectionSpec {
   /** The license string of the object. */
   readonly license: string;
 
-  constructor(readonly object: ObjectSpec) {
+  constructor(
+    readonly object: ObjectSpec,
+    /** Where the object came from, for messages: its path, or `object bytes`. */
+    readonly source = 'object bytes',
+  ) {
     this.byteOrder = object.endian;
     this.license = object.license;
     this.maps = new Map(object.maps.map((m) => [m.name, { name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags }]));
     this.programs = new Map(object.programs.map((p) => [p.name, { name: p.name, section: p.section, type: p.type }]));
   }
 
-  load(opts: CollectionLoadOptions = {}): Collection {
-    const { host, pins } = hostFor(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {});
+  load(opts: CollectionLoadOptions = {}): LoadedCollection {
+    const { host, pins } = targetHost(opts);
     const dir = host.stateDir;
     const spec = this.object;
     const loaded = host.write((t) => {
       const k = t.kernel;
       const maps = new Map<string, KernelMap>();
-      for (const ms of spec.maps) {
-        const repl = opts.mapReplacements?.[ms.name];
-        if (repl) {
-          const m = k.map((repl as { id?: number }).id ?? -1);
-          if (!m) throw new MapError('ENOENT', `replacement for map '${ms.name}' no longer exists`);
-          checkCompatible(ms, m, `replacement map ${m.name} (id ${m.id})`);
-          maps.set(ms.name, m);
-          continue;
-        }
-        if (ms.pinning === LIBBPF_PIN_BY_NAME && opts.pinPath !== undefined) {
-          const path = `${opts.pinPath.replace(/\/+$/, '')}/${ms.name}`;
-          const fs = t.xdp().bpffs;
-          const e = fs.get(path);
-          if (e) {
-            const m = e.kind === 'map' ? k.map(e.id) : undefined;
-            if (!m) throw new MapError('EINVAL', `${path} does not pin a map`);
-            checkCompatible(ms, m, `pinned map ${path}`);
+      const made: { maps: number[]; pins: string[]; progs: number[] } = { maps: [], pins: [], progs: [] };
+      try {
+        for (const ms of spec.maps) {
+          const repl = opts.mapReplacements?.[ms.name];
+          if (repl) {
+            const m = k.map((repl as { id?: number }).id ?? -1);
+            if (!m) throw new MapError('ENOENT', `replacement for map '${ms.name}' no longer exists`);
+            checkCompatible(ms, m, `replacement map ${m.name} (id ${m.id})`);
+            maps.set(ms.name, m);
+            continue;
+          }
+          if (ms.pinning === LIBBPF_PIN_BY_NAME && opts.pinPath !== undefined) {
+            const path = `${opts.pinPath.replace(/\/+$/, '')}/${ms.name}`;
+            const fs = t.xdp().bpffs;
+            const e = fs.get(path);
+            if (e) {
+              const m = e.kind === 'map' ? k.map(e.id) : undefined;
+              if (!m) throw new MapError('EINVAL', `${path} does not pin a map`);
+              checkCompatible(ms, m, `pinned map ${path}`);
+              maps.set(ms.name, m);
+              continue;
+            }
+            const m = k.createMapFromSpec(ms);
+            made.maps.push(m.id);
+            fs.pin(path, { kind: 'map', id: m.id });
+            made.pins.push(path);
             maps.set(ms.name, m);
             continue;
           }
           const m = k.createMapFromSpec(ms);
-          fs.pin(path, { kind: 'map', id: m.id });
+          made.maps.push(m.id);
           maps.set(ms.name, m);
-          continue;
         }
-        maps.set(ms.name, k.createMapFromSpec(ms));
+        // The emulated kernel runs XDP programs only: other programs of the object (tc, socket
+        // filters) are left unloaded, and detachProgram says so if asked for one. A section
+        // libbpf does not know (`xdp_drop`: type 0) is loaded as XDP, as xdp-loader sets the type.
+        const programs = spec.programs.filter(loadable).map((p) => {
+          const lp = k.loadProgramSpec(p, spec.maps, maps, { type: BPF_PROG_TYPE_XDP, ...(opts.logLevel === 2 ? { logLevel: 2 as const } : {}) });
+          made.progs.push(lp.id);
+          return lp;
+        });
+        recordBtf(t, spec, programs, maps);
+        const mapInfo = new Map<string, MapInfo & { sysValueSize: number }>();
+        for (const [name, m] of maps)
+          mapInfo.set(name, { id: m.id, name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, sysValueSize: m.sysValueSize });
+        const progInfo = programs.map((p): ProgramInfo => ({ id: p.id, name: p.funcName, type: p.type, section: p.section, tag: p.tag }));
+        return { maps: mapInfo, programs: progInfo, ncpus: k.ncpus };
+      } catch (e) {
+        // A state directory discards the whole transaction; a live (in-memory) kernel must be
+        // put back by hand: what this load made goes, as libbpf closes a failed object's fds.
+        if (host.inMemory) undo(t, made);
+        throw e;
       }
-      // The emulated kernel runs XDP programs only: other programs of the object (tc, socket
-      // filters) are left unloaded, and detachProgram says so if asked for one. A section
-      // libbpf does not know (`xdp_drop`: type 0) is loaded as XDP, as xdp-loader sets the type.
-      const programs = spec.programs
-        .filter(loadable)
-        .map((p) => k.loadProgramSpec(p, spec.maps, maps, { type: BPF_PROG_TYPE_XDP, ...(opts.logLevel === 2 ? { logLevel: 2 as const } : {}) }));
-      recordBtf(t, spec, programs, maps);
-      const mapInfo = new Map<string, MapInfo & { sysValueSize: number }>();
-      for (const [name, m] of maps)
-        mapInfo.set(name, { id: m.id, name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, sysValueSize: m.sysValueSize });
-      const progInfo = programs.map((p): ProgramInfo => ({ id: p.id, name: p.funcName, type: p.type, section: p.section, tag: p.tag }));
-      return { maps: mapInfo, programs: progInfo, ncpus: k.ncpus };
     });
     const skipped = spec.programs.filter((p) => !loadable(p)).map((p) => p.name);
     return new LoadedCollection(host, pins, dir, loaded.maps, loaded.programs, loaded.ncpus, skipped);
@@ -258,32 +310,16 @@ export class LoadedCollection implements Collection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const errors: unknown[] = [];
-    for (const p of this.progs.values()) {
-      try {
-        p.close();
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-    for (const m of this.rawMaps.values()) {
-      try {
-        m.close();
-      } catch (e) {
-        errors.push(e);
-      }
-    }
+    const items = [...this.progs.values(), ...this.rawMaps.values()];
     this.progs.clear();
     this.rawMaps.clear();
     this.fds.clear();
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} objects failed to close`);
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+    closeAll(items);
   }
 }
+
+export interface LoadedCollection extends MaybeDisposable {}
+disposeByClose(LoadedCollection);
 
 /**
  * Reads an object into a CollectionSpec: its bytes, or the path of an object file (ElfError /
@@ -297,5 +333,5 @@ export function loadCollectionSpec(object: Uint8Array | string): ObjectCollectio
   } catch (e) {
     throw new XdptsError(`cannot read ${object}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code ?? 'EIO');
   }
-  return new ObjectCollectionSpec(loadObject(bytes, object));
+  return new ObjectCollectionSpec(loadObject(bytes, object), object);
 }

@@ -62,6 +62,9 @@ export class Fd {
     private readonly onLast: () => void,
   ) {
     acquire(dir, kind, id);
+    // An in-memory kernel dies with the process: nothing to release at exit, and holding the
+    // handle here would keep a test's whole kernel alive until then.
+    if (dir.startsWith('memory:')) return;
     live.add(this);
     onExit(closeAllFds);
   }

@@ -10,6 +10,7 @@ import { type BpfMap as KernelMap, ENOTSUPP, mapErrno } from '../kernel';
 import { MapError, XdptsError } from '../util/errors';
 import { fromHex, toHex } from '../util/hex';
 import { bytesCodec, updateFlagNumber } from './codec';
+import { disposeByClose, type MaybeDisposable } from './dispose';
 import type { Fd } from './handles';
 import type { Host, Txn } from './host';
 import type { PinService } from './pins';
@@ -311,11 +312,10 @@ export class MapHandle<K, V> implements BpfMap<K, V> {
   close(): void {
     this.fd.close();
   }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
 }
+
+export interface MapHandle<K, V> extends MaybeDisposable {}
+disposeByClose(MapHandle);
 
 /** A batch operation stopped at an entry: the kernel's error, and how many entries were done. */
 export class BatchError extends MapError {

@@ -3,9 +3,10 @@
  * BPF_PROG_TEST_RUN (src/kernel/test-run.ts, the kernel's semantics: runts EINVAL, 256 bytes of
  * headroom, XDP_TX/REDIRECT only returned, map writes kept — so the run is a write transaction).
  */
-import type { Program, TestRunOptions, TestRunResult } from '../gen/runtime-contract';
-import type { XdpMdIn } from '../kernel';
+import type { Program, RunOptions, RunResult, TestRunOptions, TestRunResult, XdpAction } from '../gen/runtime-contract';
+import { xdpActionName, type XdpMdIn } from '../kernel';
 import { XdptsError } from '../util/errors';
+import { disposeByClose, type MaybeDisposable } from './dispose';
 import type { Fd } from './handles';
 import type { Host, Txn } from './host';
 import type { PinService } from './pins';
@@ -107,6 +108,24 @@ export class ProgramHandle implements Program {
     };
   }
 
+  run(packet: Uint8Array, opts: RunOptions = {}): RunResult {
+    const ctx = opts.ctx === undefined ? undefined : xdpMdOf(opts.ctx, this.name);
+    const repeat = opts.repeat ?? 1;
+    const r = this.host.write((t) => {
+      this.requireLive(t);
+      return t.kernel.testRun(this.id, { packet, repeat, ...(ctx ? { ctx } : {}), ...(opts.cpu !== undefined ? { cpu: opts.cpu } : {}) });
+    });
+    const out = r.dataOut;
+    return {
+      action: xdpActionName(r.retval) as XdpAction,
+      retval: r.retval,
+      packet: r.metaLen ? out.subarray(r.metaLen) : out,
+      meta: out.subarray(0, r.metaLen),
+      durationNs: r.durationNs,
+      ...(r.fault ? { fault: r.fault.message } : {}),
+    };
+  }
+
   pin(path: string): void {
     if (this.fd.closed) throw new XdptsError(`program ${this.name} (id ${this.id}): the handle is closed`, 'EBADF');
     this.pins.pin('prog', this.id, path);
@@ -125,8 +144,13 @@ export class ProgramHandle implements Program {
   close(): void {
     this.fd.close();
   }
+}
+export interface ProgramHandle extends MaybeDisposable {}
+disposeByClose(ProgramHandle);
 
-  [Symbol.dispose](): void {
-    this.close();
-  }
+/** `run`'s context fields as `struct xdp_md`'s; an unknown field is EINVAL, naming the program. */
+function xdpMdOf(ctx: NonNullable<RunOptions['ctx']>, prog: string): XdpMdIn {
+  for (const k of Object.keys(ctx))
+    if (k !== 'ingressIfindex' && k !== 'rxQueueIndex') throw new XdptsError(`program ${prog}: unknown ctx field '${k}' (expected ingressIfindex, rxQueueIndex)`, 'EINVAL');
+  return { ingress_ifindex: ctx.ingressIfindex ?? 0, rx_queue_index: ctx.rxQueueIndex ?? 0 };
 }

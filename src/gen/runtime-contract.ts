@@ -6,7 +6,29 @@
  * Shapes follow cilium/ebpf (`CollectionSpec`, `Collection`, `Map`, `Program`) with the
  * TypeScript refinements of shared/reference/bindings.md 6.5: typed keys and values through
  * codecs, `undefined` for a missing key on lookup, iterators, `Disposable` live objects.
+ *
+ * It needs no lib beyond ES2022: `Disposable` and `Symbol.dispose` come from TypeScript's
+ * `esnext.disposable` lib or @types/node, so live objects declare `[Symbol.dispose]` through
+ * {@link MaybeDisposable}, which is the empty type where the project's lib lacks them.
  */
+
+/**
+ * `{ [Symbol.dispose](): void }` when the project's lib declares `Symbol.dispose` (so `using`
+ * works), otherwise `{}`: bindings and the library compile under `lib: ES2022` too. At run time
+ * the method exists wherever `Symbol.dispose` does (Node ≥ 20.4).
+ */
+export type MaybeDisposable = SymbolConstructor extends { readonly dispose: infer K extends symbol } ? { [P in K]: () => void } : {};
+
+/**
+ * A kernel a collection can be loaded into (the library's `Kernel.inMemory()` or
+ * `Kernel.shared()`); `LoadOptions.kernel`.
+ */
+export interface KernelTarget {
+  /** True for a private in-memory kernel, false for the shared state directory's. */
+  readonly inMemory: boolean;
+  /** Where it lives: the state directory, or `memory:N`. */
+  readonly where: string;
+}
 
 /**
  * What a CollectionSpec says about one map: a structural subset of src/object's `MapSpec`, so the
@@ -70,7 +92,7 @@ export interface BatchResult<K, V> {
  * errno-style code (`ENOENT` on delete/update-exist of a missing key, `EEXIST` on
  * update-noexist of a present one, `E2BIG` when full, `EINVAL` on a bad size or an array delete).
  */
-export interface BpfMap<K, V> extends Disposable {
+export interface BpfMap<K, V> extends MaybeDisposable {
   /** The map's name (the C name). */
   readonly name: string;
   /** `BPF_MAP_TYPE_*` number. */
@@ -146,8 +168,37 @@ export interface TestRunResult {
   readonly duration: number;
 }
 
+/** The XDP verdicts (`enum xdp_action`). */
+export type XdpAction = 'XDP_ABORTED' | 'XDP_DROP' | 'XDP_PASS' | 'XDP_TX' | 'XDP_REDIRECT';
+
+/** Options of {@link Program.run}. */
+export interface RunOptions {
+  /** Fields of `struct xdp_md` (the packet arrives on loopback, ifindex 1, when absent). */
+  readonly ctx?: { readonly ingressIfindex?: number; readonly rxQueueIndex?: number };
+  /** Runs of the program on the same buffer (default 1); `durationNs` is their mean. */
+  readonly repeat?: number;
+  /** The CPU the run is on (per-CPU maps, bpf_get_smp_processor_id). Default 0. */
+  readonly cpu?: number;
+}
+
+/** What {@link Program.run} gives. */
+export interface RunResult {
+  /** The verdict, or `unknown (N)` for a value outside `enum xdp_action`. */
+  readonly action: XdpAction | `unknown (${number})`;
+  /** The program's return value (r0, low 32 bits, unsigned). */
+  readonly retval: number;
+  /** The packet after the run, from `data` to `data_end` (metadata in `meta`). */
+  readonly packet: Uint8Array;
+  /** Metadata the program put in front of the packet (bpf_xdp_adjust_meta), often empty. */
+  readonly meta: Uint8Array;
+  /** Mean wall-clock nanoseconds per run. */
+  readonly durationNs: number;
+  /** Why the run ended in XDP_ABORTED when the program faulted (the VM's message). */
+  readonly fault?: string;
+}
+
 /** A program loaded into the emulated kernel. */
-export interface Program extends Disposable {
+export interface Program extends MaybeDisposable {
   /** The function name (`count_packets`). */
   readonly name: string;
   /** `BPF_PROG_TYPE_*` number. */
@@ -156,6 +207,11 @@ export interface Program extends Disposable {
   readonly section: string;
   /** Runs the program once or `repeat` times on a packet, like BPF_PROG_TEST_RUN. */
   testRun(opts: TestRunOptions): TestRunResult;
+  /**
+   * Runs the program on a packet (BPF_PROG_TEST_RUN, friendlier): the context by field, the
+   * verdict by name, the packet after the run.
+   */
+  run(packet: Uint8Array, opts?: RunOptions): RunResult;
   /** Pins the program in the emulated bpffs. */
   pin(path: string): void;
   /** Removes the program's pin. */
@@ -172,6 +228,11 @@ export interface LoadOptions {
   readonly logLevel?: 0 | 1 | 2;
   /** Existing maps to use instead of creating the named ones (must be compatible). */
   readonly mapReplacements?: Readonly<Record<string, BpfMap<Uint8Array, Uint8Array>>>;
+  /**
+   * The kernel to load into: `Kernel.inMemory()` for a private one (unit tests), default the
+   * shared kernel of the state directory (`XDPTS_STATE_DIR`) the CLI works on.
+   */
+  readonly kernel?: KernelTarget;
 }
 
 /** An object file read into readonly specs: nothing is loaded yet (cilium's CollectionSpec). */
@@ -187,7 +248,7 @@ export interface CollectionSpec {
 }
 
 /** Maps and programs loaded from one CollectionSpec. Closing it closes what was not detached. */
-export interface Collection extends Disposable {
+export interface Collection extends MaybeDisposable {
   readonly maps: ReadonlyMap<string, BpfMap<Uint8Array, Uint8Array>>;
   readonly programs: ReadonlyMap<string, Program>;
   /** Takes a map out of the collection, typed; the caller owns it (cilium's DetachMap). */

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attachXDP, loadCollectionSpec, XdptsError } from '../../src/index';
-import { Host } from '../../src/api/host';
+import { StateHost as Host } from '../../src/api/host';
 import { XdpHookRunner } from '../../src/kernel';
 import { Network } from '../../src/net';
 import { fixtureObject, freshStateDir, u32, u64, udpFrame } from './helpers';

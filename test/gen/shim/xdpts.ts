@@ -122,6 +122,9 @@ function makeProgram(name: string): Program {
     testRun(): TestRunResult {
       throw new Error('testRun needs the real xdpts runtime (src/index.ts); this is the test shim');
     },
+    run(): never {
+      throw new Error('run needs the real xdpts runtime (src/index.ts); this is the test shim');
+    },
     pin() {
       throw new Error('the test shim has no bpffs');
     },
