@@ -49,23 +49,36 @@ export function sameLog(kernel: KernelVerdict, ours: string): boolean {
   return kernel.logTruncated ? o.endsWith(k) : o === k;
 }
 
-/** The error line of a kernel log (`R0 !read_ok`), or '' when accepted. */
-export function kernelErrorLine(log: string): string {
+/**
+ * The lines of a kernel log between its last instruction line and `processed N insns`: the
+ * error message (often two lines), with source-line (`; ...`) comments left out. A few kernel
+ * messages lack their newline and run into the `processed` line; that tail is cut.
+ */
+export function errorLines(log: string): string[] {
   const lines = log.split('\n').filter((l) => l.length > 0);
   let end = lines.findIndex((l) => l.startsWith('processed '));
   if (end < 0) end = lines.length;
   let last = -1;
   for (let k = 0; k < end; k++) if (/^\d+: \([0-9a-f]{2}\)/.test(lines[k]!)) last = k;
-  // A few kernel messages lack their newline and run into the `processed` line.
-  return (lines[last + 1] ?? '').replace(/processed \d+ insns \(limit.*$/, '');
+  const cut = (l: string): string => l.replace(/processed \d+ insns \(limit.*$/, '');
+  const block = lines.slice(last + 1, end).filter((l) => !l.startsWith('; ')).map(cut);
+  return block.length > 0 || end === lines.length ? block : [cut(lines[end]!)].filter((l) => l.length > 0);
 }
 
-/** Compiles the loader into a fresh temp dir; undefined when no C compiler or libbpf. */
-export function buildLoader(): { path: string; dispose: () => void } | undefined {
+/** The error line of a kernel log (`R0 !read_ok`): the first line after the last instruction, or '' when accepted. */
+export function kernelErrorLine(log: string): string {
+  return errorLines(log)[0] ?? '';
+}
+
+/**
+ * Compiles a loader (test/oracle/bpf-verify.c for raw programs, bpf-verify-obj.c for ELF
+ * objects) into a fresh temp dir; undefined when no C compiler or libbpf.
+ */
+export function buildLoader(source = 'bpf-verify.c'): { path: string; dispose: () => void } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'xdptsF_'));
   const dispose = (): void => rmSync(dir, { recursive: true, force: true });
   const out = join(dir, 'bpf-verify');
-  const r = spawnSync('cc', ['-O2', '-o', out, join(__dirname, 'bpf-verify.c'), '-lbpf'], { encoding: 'utf8' });
+  const r = spawnSync('cc', ['-O2', '-o', out, join(__dirname, source), '-lbpf'], { encoding: 'utf8' });
   if (r.status !== 0) {
     dispose();
     return undefined;
