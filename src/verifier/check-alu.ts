@@ -20,9 +20,9 @@ import {
   unknownScalar,
   zext32to64,
 } from './reg-state';
-import { scalarAlu } from './scalar-alu';
+import { coerceSubregToSizeSx, coerceToSizeSx, scalarAlu, scalarByteSwap } from './scalar-alu';
 import { curFrame } from './state';
-import { tnumAdd, tnumIsConst, tnumSub } from './tnum';
+import { U32_MAX, tnumAdd, tnumIsConst, tnumSub } from './tnum';
 import { BPF_MAX_VAR_OFF } from './check-mem';
 
 const ALU_STRING: Record<string, string> = {
@@ -132,10 +132,8 @@ export function checkAlu(env: Env, idx: number, i: Instruction, k: InsnKind): vo
     if (isPointer(d) && !env.privileged) reject(`R${i.dst} pointer arithmetic prohibited`, idx);
     const r = isPointer(d) ? unknownScalar() : copyReg(d);
     if (k.kind === 'neg') scalarAlu('neg', r, r, k.is64);
-    else {
-      const u = unknownScalar();
-      Object.assign(r, u);
-    }
+    else if (isPointer(d)) r.id = 0;
+    else scalarByteSwap(r, k.bits, k.to === 'swap' || k.to === 'be');
     writeReg(env, idx, i.dst, r);
     return;
   }
@@ -147,34 +145,46 @@ export function checkAlu(env: Env, idx: number, i: Instruction, k: InsnKind): vo
       return;
     }
     const s = readReg(env, idx, i.src);
+    // A copy shares an id so that bounds learnt on one apply to the other (`sync_linked_regs`):
+    // always for r1 = r2, for w1 = w2 when r2 fits in 32 bits, for sign extensions when the
+    // value does not change (`assign_scalar_id_before_mov`).
+    const shareId = (keep: boolean): Reg => {
+      if (keep && s.type === 'SCALAR_VALUE' && !isConst(s) && s.id === 0) s.id = ++env.idGen;
+      const r = copyReg(s);
+      if (!keep) r.id = 0;
+      return r;
+    };
     if (k.kind === 'movsx') {
       if (isPointer(s) && !env.privileged) reject(`R${i.src} sign-extension part of pointer`, idx);
-      const r = unknownScalar();
-      if (isConst(s)) {
-        const bits = BigInt(k.bits);
-        const v = BigInt.asIntN(Number(bits), s.varOff.value);
-        r.varOff = { value: 0n, mask: 0n };
-        Object.assign(r, constScalar(k.is64 ? v : BigInt.asUintN(32, v)));
-      } else if (!k.is64) zext32to64(r);
+      let r: Reg;
+      if (isPointer(s)) r = unknownScalar();
+      else {
+        r = shareId(s.umax < 1n << BigInt(k.bits - 1));
+        if (k.is64) coerceToSizeSx(r, k.bits / 8);
+        else coerceSubregToSizeSx(r, k.bits / 8);
+      }
+      if (!k.is64) {
+        zext32to64(r);
+        regBoundsSync(r);
+      }
       writeReg(env, idx, i.dst, r);
       return;
     }
     if (k.is64) {
-      // A copy shares an id so that bounds learnt on one apply to the other (`sync_linked_regs`).
-      if (s.type === 'SCALAR_VALUE' && !isConst(s) && s.id === 0) s.id = ++env.idGen;
-      writeReg(env, idx, i.dst, copyReg(s));
+      writeReg(env, idx, i.dst, shareId(true));
       return;
     }
     if (isPointer(s)) {
       if (!env.privileged) reject(`R${i.src} partial copy of pointer`, idx);
       const r = unknownScalar();
       zext32to64(r);
+      regBoundsSync(r);
       writeReg(env, idx, i.dst, r);
       return;
     }
-    const r = copyReg(s);
-    r.id = 0;
+    const r = shareId(s.umax <= U32_MAX);
     zext32to64(r);
+    regBoundsSync(r);
     writeReg(env, idx, i.dst, r);
     return;
   }

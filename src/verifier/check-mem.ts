@@ -18,6 +18,7 @@ import {
 } from './reg-state';
 import { type Frame, MAX_BPF_STACK, curFrame } from './state';
 import { tnumCast, tnumIsConst, tnumStr } from './tnum';
+import { coerceToSize, coerceToSizeSx } from './scalar-alu';
 
 /** Offsets beyond this are unbounded (`BPF_MAX_VAR_OFF`). */
 export const BPF_MAX_VAR_OFF = 1 << 29;
@@ -155,32 +156,11 @@ function stackRead(env: Env, idx: number, f: Frame, lo: number, size: number): R
   return allZero ? constScalar(0n) : narrow(unknownScalar(), size);
 }
 
-/** `coerce_reg_to_size`: a load of `size` bytes zero-extends. */
-export function narrow(r: Reg, size: number): Reg {
-  if (size >= 8) return r;
-  const max = (1n << BigInt(size * 8)) - 1n;
-  r.varOff = tnumCast(r.varOff, size);
-  r.umin = 0n;
-  r.umax = max;
-  r.smin = 0n;
-  r.smax = max;
-  r.u32min = 0n;
-  r.u32max = max < 0xffffffffn ? max : 0xffffffffn;
-  r.s32min = size === 4 ? -(1n << 31n) : 0n;
-  r.s32max = size === 4 ? (1n << 31n) - 1n : max;
-  regBoundsSync(r);
-  return r;
-}
-
-/** A sign-extending load (`ldsx`) result. */
-function signExtended(size: number): Reg {
-  const r = unknownScalar();
-  const half = 1n << BigInt(size * 8 - 1);
-  r.smin = -half;
-  r.smax = half - 1n;
-  r.s32min = -half;
-  r.s32max = half - 1n;
-  regBoundsSync(r);
+/** A loaded value of `size` bytes: `coerce_reg_to_size(_sx)` of `r` (an unknown scalar by default). */
+export function narrow(r: Reg, size: number, signed = false): Reg {
+  if (size >= 8 || r.type !== 'SCALAR_VALUE') return r;
+  if (signed) coerceToSizeSx(r, size);
+  else coerceToSize(r, size);
   return r;
 }
 
@@ -219,7 +199,7 @@ export function checkMemAccess(
     }
     checkMemRange(env, idx, regno, r, full, size, r.range < 0 ? -1 : r.range, false) ||
       reject(`R${regno} offset is outside of the packet`, idx);
-    return write ? undefined : signed ? signExtended(size) : narrow(unknownScalar(), size);
+    return write ? undefined : narrow(unknownScalar(), size, signed);
   }
   if (r.type === 'PTR_TO_MAP_VALUE' && !r.maybeNull) {
     const m = env.maps[r.map]!;
@@ -236,12 +216,12 @@ export function checkMemAccess(
       markKnown(k, v);
       return k;
     }
-    return write ? undefined : signed ? signExtended(size) : narrow(unknownScalar(), size);
+    return write ? undefined : narrow(unknownScalar(), size, signed);
   }
   if (r.type === 'PTR_TO_MEM' && !r.maybeNull) {
     if (write && r.rdonly) reject(`R${regno} cannot write into ${regTypeStr(r)}`, idx);
     checkRegion(env, idx, regno, r, full, size, r.memSize, false);
-    return write ? undefined : signed ? signExtended(size) : narrow(unknownScalar(), size);
+    return write ? undefined : narrow(unknownScalar(), size, signed);
   }
   if (r.type === 'PTR_TO_STACK') {
     const [lo] = stackBounds(env, idx, regno, r, off, size, write ? ' write to' : ' read from');
@@ -270,7 +250,7 @@ export function checkMemAccess(
       return undefined;
     }
     const v = stackRead(env, idx, f, lo, size);
-    return signed && v.type === 'SCALAR_VALUE' && !tnumIsConst(v.varOff) ? signExtended(size) : v;
+    return narrow(v, size, signed);
   }
   if (r.type === 'CONST_PTR_TO_MAP' && env.privileged) {
     // check_ptr_to_map_access: root may read `struct bpf_map` fields (BTF-typed in the kernel;

@@ -9,15 +9,15 @@ import { S32_MAX, S32_MIN, S64_MAX, S64_MIN } from './reg-state';
 import type { Frame } from './state';
 import { U32_MAX, U64_MAX, tnumIsConst, tnumIsUnknown, tnumStr } from './tnum';
 
-/** `verbose_unum`: small numbers in decimal, others in hex. */
+/** `verbose_unum`: numbers up to U16_MAX in decimal, others in hex. */
 export function unum(v: bigint): string {
   const x = BigInt.asUintN(64, v);
-  return x <= 512n ? `${x}` : `0x${x.toString(16)}`;
+  return x <= 0xffffn ? `${x}` : `0x${x.toString(16)}`;
 }
-/** `verbose_snum`. */
+/** `verbose_snum`: numbers in [S16_MIN, S16_MAX] in decimal. */
 export function snum(v: bigint): string {
   const x = BigInt.asIntN(64, v);
-  return x >= -512n && x <= 512n ? `${x}` : `0x${BigInt.asUintN(64, x).toString(16)}`;
+  return x >= -32768n && x <= 32767n ? `${x}` : `0x${BigInt.asUintN(64, x).toString(16)}`;
 }
 
 /** `reg_type_str`: the short type name the log uses. */
@@ -35,6 +35,8 @@ export function regTypeStr(r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'ringb
   return s;
 }
 
+const small = (v: bigint): boolean => v >= -32768n && v <= 32767n;
+
 /** `print_scalar_ranges`: bounds that are not the type's default, equal ones merged. */
 function scalarRanges(r: Reg): string[] {
   const m = [
@@ -42,8 +44,9 @@ function scalarRanges(r: Reg): string[] {
     { name: 'smax', val: r.smax, omit: r.smax === S64_MAX },
     { name: 'umin', val: r.umin, omit: r.umin === 0n },
     { name: 'umax', val: r.umax, omit: r.umax === U64_MAX },
-    { name: 'smin32', val: r.s32min, omit: r.s32min === S32_MIN },
-    { name: 'smax32', val: r.s32max, omit: r.s32max === S32_MAX },
+    // Hex 32-bit signed bounds print without sign extension (smin32=0xfffffffe).
+    { name: 'smin32', val: small(r.s32min) ? r.s32min : BigInt.asUintN(32, r.s32min), omit: r.s32min === S32_MIN },
+    { name: 'smax32', val: small(r.s32max) ? r.s32max : BigInt.asUintN(32, r.s32max), omit: r.s32max === S32_MAX },
     { name: 'umin32', val: r.u32min, omit: r.u32min === 0n },
     { name: 'umax32', val: r.u32max, omit: r.u32max === U32_MAX },
   ];

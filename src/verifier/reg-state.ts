@@ -166,8 +166,17 @@ export function mark64Unbounded(r: Reg): void {
   r.umax = U64_MAX;
 }
 
-/** `__update_reg32_bounds` + `__update_reg64_bounds`: bounds from known bits. */
-function updateRegBounds(r: Reg): void {
+/** `__update_reg32_bounds`: 32-bit bounds from known bits. */
+export function updateReg32Bounds(r: Reg): void {
+  const v32 = tnumSubreg(r.varOff);
+  r.s32min = max(r.s32min, s32(v32.value | (v32.mask & 0x80000000n)));
+  r.s32max = min(r.s32max, s32(v32.value | (v32.mask & 0x7fffffffn)));
+  r.u32min = max(r.u32min, v32.value);
+  r.u32max = min(r.u32max, v32.value | v32.mask);
+}
+
+/** `__update_reg_bounds`: 32- and 64-bit bounds from known bits. */
+export function updateRegBounds(r: Reg): void {
   const v32 = tnumSubreg(r.varOff);
   r.s32min = max(r.s32min, s32(v32.value | (v32.mask & 0x80000000n)));
   r.s32max = min(r.s32max, s32(v32.value | (v32.mask & 0x7fffffffn)));
@@ -289,17 +298,22 @@ export function boundsInvalid(r: Reg): boolean {
   return r.umin > r.umax || r.smin > r.smax || r.u32min > r.u32max || r.s32min > r.s32max;
 }
 
-/** `zext_32_to_64` after an ALU32 operation: upper half zero, 64-bit bounds from 32-bit ones. */
+/**
+ * `zext_32_to_64` after an ALU32 operation: upper half zero, 64-bit bounds from 32-bit ones
+ * (the caller runs `reg_bounds_sync` afterwards, as the kernel does).
+ */
 export function zext32to64(r: Reg): void {
   r.varOff = tnumSubreg(r.varOff);
-  regBoundsSync(r);
-  {
-    r.umin = r.u32min;
-    r.umax = r.u32max;
-    r.smin = r.u32min;
-    r.smax = r.u32max;
+  // __reg_assign_32_into_64: signed bounds carry over only when both are non-negative.
+  r.umin = r.u32min;
+  r.umax = r.u32max;
+  if (r.s32min >= 0n && r.s32max >= 0n) {
+    r.smin = r.s32min;
+    r.smax = r.s32max;
+  } else {
+    r.smin = 0n;
+    r.smax = U32_MAX;
   }
-  regBoundsSync(r);
 }
 
 /** True when the register is a known constant. */

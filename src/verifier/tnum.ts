@@ -113,6 +113,15 @@ export function tnumMul(a: Tnum, b: Tnum): Tnum {
   }
   return tnumAdd(t(accV, 0n), accM);
 }
+/** `tnum_bswap16/32/64`: the low `bits` bits with their bytes reversed. */
+export function tnumBswap(a: Tnum, bits: 16 | 32 | 64): Tnum {
+  const swap = (x: bigint): bigint => {
+    let out = 0n;
+    for (let i = 0; i < bits / 8; i++) out = (out << 8n) | ((x >> BigInt(i * 8)) & 0xffn);
+    return out;
+  };
+  return t(swap(a.value), swap(a.mask));
+}
 /** `tnum_intersect`: what both know. */
 export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
   const v = a.value | b.value;

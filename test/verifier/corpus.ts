@@ -11,6 +11,7 @@ import {
   BPF_LDX_MEMSX, BPF_LD_IMM64, BPF_LD_MAP_FD, BPF_LD_MAP_VALUE, BPF_MOV32_IMM, BPF_MOV32_REG, BPF_MOV64_IMM,
   BPF_MOV64_REG, BPF_NEG64, BPF_RAW_INSN, BPF_LD_FUNC, BPF_STX_MEM, BPF_ST_MEM, type Case, type CaseMap,
 } from './builder';
+import { BOUNDS_CASES } from './corpus-bounds';
 
 const H = (n: string): number => helperId(n)!;
 const HASH = (ks = 4, vs = 8): CaseMap => ({ type: 1, keySize: ks, valueSize: vs, maxEntries: 16 });
@@ -534,4 +535,4 @@ add('branch_many_paths_stack', [
 ]);
 
 /** The whole corpus. */
-export const CORPUS: readonly Case[] = cases;
+export const CORPUS: readonly Case[] = [...cases, ...BOUNDS_CASES];
