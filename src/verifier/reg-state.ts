@@ -177,11 +177,7 @@ export function updateReg32Bounds(r: Reg): void {
 
 /** `__update_reg_bounds`: 32- and 64-bit bounds from known bits. */
 export function updateRegBounds(r: Reg): void {
-  const v32 = tnumSubreg(r.varOff);
-  r.s32min = max(r.s32min, s32(v32.value | (v32.mask & 0x80000000n)));
-  r.s32max = min(r.s32max, s32(v32.value | (v32.mask & 0x7fffffffn)));
-  r.u32min = max(r.u32min, v32.value);
-  r.u32max = min(r.u32max, v32.value | v32.mask);
+  updateReg32Bounds(r);
   const v = r.varOff;
   r.smin = max(r.smin, s64(v.value | (v.mask & (1n << 63n))));
   r.smax = min(r.smax, s64(v.value | (v.mask & S64_MAX)));
