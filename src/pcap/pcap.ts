@@ -4,7 +4,7 @@
  * then records of a 16-byte header (ts_sec, ts_usec/ts_nsec, incl_len, orig_len) and the bytes.
  * Either byte order is read; files are written little-endian with µs timestamps.
  */
-import { XdptsError } from '../util/index';
+import { concatBytes, XdptsError } from '../util/index';
 
 /** LINKTYPE_ETHERNET (DLT_EN10MB). */
 export const LINKTYPE_ETHERNET = 1;
@@ -71,14 +71,7 @@ export function pcapRecord(rec: { timeUs: number; data: Uint8Array }, snaplen = 
 
 /** A whole file from records. */
 export function writePcap(records: { timeUs: number; data: Uint8Array }[], linktype = LINKTYPE_ETHERNET, snaplen = DEFAULT_SNAPLEN): Uint8Array {
-  const parts = [pcapHeader(linktype, snaplen), ...records.map((r) => pcapRecord(r, snaplen))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes([pcapHeader(linktype, snaplen), ...records.map((r) => pcapRecord(r, snaplen))]);
 }
 
 /** Parses a capture file of either byte order and timestamp precision; PcapError with the offset when malformed. */

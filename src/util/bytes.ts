@@ -182,3 +182,14 @@ export function encodeLatin1(s: string): Uint8Array {
 export function alignUp(n: number, a: number): number {
   return a <= 1 ? n : Math.ceil(n / a) * a;
 }
+
+/** The bytes of `parts` one after another in a new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
