@@ -273,6 +273,8 @@ export class Kernel {
       const specWithType = prog.type ? prog : { ...prog, type };
       const v = verifyProgram(specWithType, specMaps, { logLevel: 0, progType: type });
       if (!v.accepted) {
+        // Not a kernel refusal: the kernel has the helper, the emulation does not.
+        if (v.errno === 'EOPNOTSUPP') throw new XdptsError(v.error!.replace(/^xdpts: /, ''), 'ENOTEMULATED');
         const again = verifyProgram(specWithType, specMaps, { logLevel: opts.logLevel ?? 1, progType: type });
         throw new VerifierError(`program '${prog.name}': ${v.error ?? 'rejected by the verifier'}`, v.insn ?? 0, again.log);
       }

@@ -37,7 +37,7 @@ export class Reject {
     readonly message: string,
     readonly insn: number,
     /** errno the kernel returns (EACCES for most faults, EINVAL for malformed programs). */
-    readonly errno: 'EACCES' | 'EINVAL' | 'E2BIG' | 'EFAULT' | 'EBADF' = 'EACCES',
+    readonly errno: 'EACCES' | 'EINVAL' | 'E2BIG' | 'EFAULT' | 'EBADF' | 'EOPNOTSUPP' = 'EACCES',
     /** The lines the kernel logs after the message (`R1 offset is outside of the packet`). */
     readonly more: readonly string[] = [],
   ) {}

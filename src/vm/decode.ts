@@ -13,10 +13,11 @@ import {
   MAX_REG,
   R10,
   classify,
+  helperName,
   insnWidth,
   type Instruction,
 } from '../isa';
-import { TAG_FUNC, VmCompileError, type HelperFn, type HelperTable, type PseudoResolver, type SpecializedHelperFn } from './types';
+import { HelperNotEmulatedError, TAG_FUNC, VmCompileError, type HelperFn, type HelperTable, type PseudoResolver, type SpecializedHelperFn } from './types';
 
 /** Internal operation codes beyond the raw opcode byte (which is used as is where unambiguous). */
 export const OP_INVALID = -1;
@@ -264,7 +265,10 @@ export function decodeProgram(
           if (i.imm === BPF_FUNC_tail_call && hasTailCall) {
             op[pc] = OP_CALL_TAIL;
           } else {
-            if (!hasHelper(i.imm)) throw new VmCompileError(pc, `call to unknown helper #${i.imm}`);
+            if (!hasHelper(i.imm)) {
+              if (helperName(i.imm) !== undefined) throw new HelperNotEmulatedError(pc, i.imm);
+              throw new VmCompileError(pc, `call to unknown helper #${i.imm}`);
+            }
             op[pc] = OP_CALL_HELPER;
             helperIds.add(i.imm);
           }

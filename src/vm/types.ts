@@ -15,7 +15,7 @@
  *   +---------------+---------------+
  */
 import { XdptsError } from '../util';
-import type { Instruction } from '../isa';
+import { notEmulatedMessage, type Instruction } from '../isa';
 
 /** Kernel `MAX_CALL_FRAMES` (include/linux/bpf_verifier.h): main program plus 7 nested calls. */
 export const MAX_CALL_FRAMES = 8;
@@ -91,6 +91,21 @@ export class VmCompileError extends XdptsError {
     super(`instruction ${pc}: ${message}`, 'vm-invalid');
     this.name = 'VmCompileError';
     this.pc = pc;
+  }
+}
+
+/**
+ * A call of a helper the kernel has but the helper table given to the VM lacks: the emulation
+ * does not offer it (`helper bpf_foo#N is not emulated`), which is not a kernel refusal.
+ */
+export class HelperNotEmulatedError extends VmCompileError {
+  readonly helper: number;
+  constructor(pc: number, id: number) {
+    super(pc, notEmulatedMessage(id));
+    this.message = notEmulatedMessage(id);
+    this.name = 'HelperNotEmulatedError';
+    (this as { code: string }).code = 'ENOTEMULATED';
+    this.helper = id;
   }
 }
 

@@ -13,8 +13,14 @@ import { realClock, type KernelClock } from './clock';
 import { MAP_PTR_TAG, mapArg, type HelperContext, type RedirectInfo } from './context';
 import { fibLookupHelper, type FibProvider } from './fib';
 import {
-  forEachMapElem, mapDeleteElem, mapLookupElem, mapLookupElemOn, mapUpdateElemOn, mapPopPeekElem, mapPushElem, mapUpdateElem,
+  forEachMapElem, mapDeleteElem, mapLookupElem, mapLookupElemOn, mapLookupPercpuElem, mapUpdateElemOn, mapPopPeekElem, mapPushElem,
+  mapUpdateElem,
 } from './map-helpers';
+import { snprintfHelper, strncmpHelper, strtolHelper, strtoulHelper, traceVprintk } from './string-helpers';
+import {
+  getCgroupClassid, getCurrentAncestorCgroupId, getCurrentCgroupId, getCurrentComm, getCurrentTask, getCurrentUidGid,
+  getNsCurrentPidTgid, ktimeGetCoarseNs, probeRead,
+} from './task-helpers';
 import {
   csumDiffHelper, getCurrentPidTgid, getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs,
   ktimeGetNs, ktimeGetTaiNs, loopHelper,
@@ -25,7 +31,7 @@ import { ringbufCommit, ringbufOutput, ringbufQuery, ringbufReserve } from './ri
 import { TracePipe } from './trace';
 import { tracePrintk } from './trace-printk';
 import {
-  xdpAdjustHead, xdpAdjustMeta, xdpAdjustTail, xdpCopyBytes, xdpGetBuffLen,
+  xdpAdjustHead, xdpAdjustMeta, xdpAdjustTail, xdpCheckMtu, xdpCopyBytes, xdpGetBuffLen,
 } from './xdp-helpers';
 
 /** Options of a {@link KernelHelpers}, fixed at creation. */
@@ -39,18 +45,82 @@ export interface KernelHelpersOptions {
   readonly clock?: KernelClock;
   readonly trace?: TracePipe;
   readonly fib?: FibProvider;
+  /** MTU of the device with this ifindex (bpf_check_mtu); undefined for no such device. */
+  readonly netdevMtu?: (ifindex: number) => number | undefined;
 }
 
-/** Which helper ids this kernel implements, by name (for `bpftool feature`-like listings). */
+/** Which helpers this kernel implements, by name (for `bpftool feature`-like listings). */
 export const IMPLEMENTED_HELPERS: readonly string[] = [
   'map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'map_push_elem', 'map_pop_elem',
-  'map_peek_elem', 'ktime_get_ns', 'ktime_get_boot_ns', 'ktime_get_tai_ns', 'jiffies64',
-  'get_prandom_u32', 'get_smp_processor_id', 'get_numa_node_id', 'get_current_pid_tgid', 'trace_printk', 'tail_call',
-  'redirect', 'redirect_map', 'xdp_adjust_head', 'xdp_adjust_tail', 'xdp_adjust_meta',
+  'map_peek_elem', 'map_lookup_percpu_elem', 'ktime_get_ns', 'ktime_get_boot_ns', 'ktime_get_tai_ns',
+  'ktime_get_coarse_ns', 'jiffies64', 'get_prandom_u32', 'get_smp_processor_id', 'get_numa_node_id',
+  'get_current_pid_tgid', 'get_current_uid_gid', 'get_current_comm', 'get_current_cgroup_id',
+  'get_current_ancestor_cgroup_id', 'get_cgroup_classid', 'get_current_task', 'get_ns_current_pid_tgid',
+  'probe_read_user', 'probe_read_kernel', 'probe_read_user_str', 'probe_read_kernel_str',
+  'trace_printk', 'trace_vprintk', 'snprintf', 'strtol', 'strtoul', 'strncmp', 'tail_call',
+  'redirect', 'redirect_map', 'xdp_adjust_head', 'xdp_adjust_tail', 'xdp_adjust_meta', 'check_mtu',
   'csum_diff', 'fib_lookup', 'ringbuf_output', 'ringbuf_reserve', 'ringbuf_submit',
   'ringbuf_discard', 'ringbuf_query', 'xdp_get_buff_len', 'xdp_load_bytes', 'xdp_store_bytes',
   'loop', 'for_each_map_elem',
 ];
+
+/**
+ * Helpers the kernel lets XDP call that this kernel does not emulate, and why: a call is
+ * refused with `helper bpf_x#N is not emulated` (by the verifier when it cannot model the
+ * helper's types, else when the program is loaded).
+ */
+export const NOT_EMULATED_HELPERS: Readonly<Record<string, string>> = {
+  perf_event_read: 'no perf events (PERF_EVENT_ARRAY maps are not emulated)',
+  perf_event_read_value: 'no perf events (PERF_EVENT_ARRAY maps are not emulated)',
+  perf_event_output: 'no perf events (PERF_EVENT_ARRAY maps are not emulated)',
+  current_task_under_cgroup: 'CGROUP_ARRAY maps are not emulated',
+  send_signal: 'no user-space process to signal',
+  send_signal_thread: 'no user-space process to signal',
+  sk_lookup_tcp: 'socket pointers are not modelled by the verifier',
+  sk_lookup_udp: 'socket pointers are not modelled by the verifier',
+  skc_lookup_tcp: 'socket pointers are not modelled by the verifier',
+  sk_release: 'socket pointers are not modelled by the verifier',
+  tcp_check_syncookie: 'socket pointers are not modelled by the verifier',
+  tcp_gen_syncookie: 'socket pointers are not modelled by the verifier',
+  skc_to_tcp6_sock: 'socket pointers are not modelled by the verifier',
+  skc_to_tcp_sock: 'socket pointers are not modelled by the verifier',
+  skc_to_tcp_timewait_sock: 'socket pointers are not modelled by the verifier',
+  skc_to_tcp_request_sock: 'socket pointers are not modelled by the verifier',
+  skc_to_udp6_sock: 'socket pointers are not modelled by the verifier',
+  skc_to_unix_sock: 'socket pointers are not modelled by the verifier',
+  skc_to_mptcp_sock: 'socket pointers are not modelled by the verifier',
+  tcp_raw_gen_syncookie_ipv4: 'no SYN cookie secret in the emulated TCP stack',
+  tcp_raw_gen_syncookie_ipv6: 'no SYN cookie secret in the emulated TCP stack',
+  tcp_raw_check_syncookie_ipv4: 'no SYN cookie secret in the emulated TCP stack',
+  tcp_raw_check_syncookie_ipv6: 'no SYN cookie secret in the emulated TCP stack',
+  spin_lock: 'the verifier does not yet track bpf_spin_lock',
+  spin_unlock: 'the verifier does not yet track bpf_spin_lock',
+  timer_init: 'bpf_timer is not modelled',
+  timer_set_callback: 'bpf_timer is not modelled',
+  timer_start: 'bpf_timer is not modelled',
+  timer_cancel: 'bpf_timer is not modelled',
+  kptr_xchg: 'kptrs (BTF-typed kernel pointers) are not modelled',
+  per_cpu_ptr: 'per-CPU kernel symbols (__ksym) are not modelled',
+  this_cpu_ptr: 'per-CPU kernel symbols (__ksym) are not modelled',
+  get_current_task_btf: 'BTF-typed task pointers are not modelled',
+  task_pt_regs: 'BTF-typed task pointers are not modelled',
+  get_task_stack: 'BTF-typed task pointers are not modelled',
+  find_vma: 'BTF-typed task pointers are not modelled',
+  task_storage_get: 'TASK_STORAGE maps are not emulated',
+  task_storage_delete: 'TASK_STORAGE maps are not emulated',
+  cgrp_storage_get: 'CGRP_STORAGE maps are not emulated',
+  cgrp_storage_delete: 'CGRP_STORAGE maps are not emulated',
+  user_ringbuf_drain: 'USER_RINGBUF maps are not emulated',
+  get_branch_snapshot: 'no LBR hardware',
+  snprintf_btf: 'BTF-typed printing of kernel objects is not modelled',
+  dynptr_from_mem: 'dynptrs are not modelled by the verifier',
+  dynptr_read: 'dynptrs are not modelled by the verifier',
+  dynptr_write: 'dynptrs are not modelled by the verifier',
+  dynptr_data: 'dynptrs are not modelled by the verifier',
+  ringbuf_reserve_dynptr: 'dynptrs are not modelled by the verifier',
+  ringbuf_submit_dynptr: 'dynptrs are not modelled by the verifier',
+  ringbuf_discard_dynptr: 'dynptrs are not modelled by the verifier',
+};
 
 /** The helpers of one emulated kernel and the state they share. */
 export class KernelHelpers implements HelperContext {
@@ -110,6 +180,22 @@ export class KernelHelpers implements HelperContext {
     set('ringbuf_discard', ringbufCommit(true));
     set('ringbuf_query', ringbufQuery(this));
     set('loop', loopHelper);
+    set('map_lookup_percpu_elem', mapLookupPercpuElem(this));
+    set('ktime_get_coarse_ns', ktimeGetCoarseNs(this));
+    set('get_current_uid_gid', getCurrentUidGid());
+    set('get_current_comm', getCurrentComm(this));
+    set('get_current_cgroup_id', getCurrentCgroupId());
+    set('get_current_ancestor_cgroup_id', getCurrentAncestorCgroupId());
+    set('get_cgroup_classid', getCgroupClassid());
+    set('get_current_task', getCurrentTask(this));
+    set('get_ns_current_pid_tgid', getNsCurrentPidTgid(this));
+    for (const n of ['probe_read_user', 'probe_read_kernel', 'probe_read_user_str', 'probe_read_kernel_str']) set(n, probeRead());
+    set('strtol', strtolHelper);
+    set('strtoul', strtoulHelper);
+    set('strncmp', strncmpHelper);
+    set('snprintf', snprintfHelper);
+    set('trace_vprintk', traceVprintk(this));
+    set('check_mtu', xdpCheckMtu(opts.netdevMtu ?? (() => undefined)));
     const lookupId = helperId('map_lookup_elem')!;
     const updateId = helperId('map_update_elem')!;
     this.table = {

@@ -155,3 +155,20 @@ export function forEachMapElem(k: HelperContext) {
     c.ret(n);
   };
 }
+
+/**
+ * bpf_map_lookup_percpu_elem(map, key, cpu): the value of another CPU's copy in a per-CPU
+ * array or hash; NULL for a CPU past the last one.
+ */
+export function mapLookupPercpuElem(k: HelperContext) {
+  return (c: HelperCall): void => {
+    const map = mapArg(k, c, 1);
+    const cpu = c.u32(3);
+    if (cpu >= map.ncpus) return c.ret(0);
+    const lo = c.args[2]!;
+    const u8 = c.mem.check(lo, c.args[3]!, map.keySize, false);
+    const v = map.lookupElemAt(u8, lo >>> 0, cpu);
+    if (v === null) return c.ret(0);
+    c.retPtr(0, c.mem.expose(v, (map.flags & BPF_F_RDONLY_PROG) === 0));
+  };
+}

@@ -10,7 +10,7 @@ import { ptrArg, type HelperContext } from './context';
 import { traceLine } from './trace';
 
 /** Reads guest memory for %s / %pI4 without faulting the run: unreadable gives null. */
-function printfMemory(c: HelperCall): PrintfMemory {
+export function printfMemory(c: HelperCall): PrintfMemory {
   const readable = (lo: number, hi: number, n: number): boolean => {
     try {
       c.mem.check(lo, hi, n, false);

@@ -9,8 +9,8 @@
  *   | xdp_frame |   headroom       | metadata  | packet ...  |   tailroom     | shinfo |
  */
 import type { HelperCall, XdpBuff } from '../../vm';
-import { EFAULT, EINVAL } from '../errno';
-import { ptrArg } from './context';
+import { EFAULT, EINVAL, ENODEV } from '../errno';
+import { flagsArg, ptrArg } from './context';
 
 /** ETH_HLEN: a packet may never shrink below an Ethernet header. */
 export const ETH_HLEN = 14;
@@ -89,5 +89,37 @@ export function xdpCopyBytes(store: boolean) {
       c.mem.write(lo, hi, x.frame.subarray(at, at + len));
     }
     c.ret(0);
+  };
+}
+
+/** `BPF_MTU_CHK_RET_FRAG_NEEDED`: the packet would exceed the device's MTU. */
+export const BPF_MTU_CHK_RET_FRAG_NEEDED = 1;
+/** MTU of a device xdpts knows nothing of (ETH_DATA_LEN); the loopback of test_run has 65536. */
+const DEFAULT_MTU = 1500;
+/** Ifindex and MTU of the loopback device, the rx device of BPF_PROG_TEST_RUN. */
+const LOOPBACK = { ifindex: 1, mtu: 65536 };
+
+/**
+ * bpf_xdp_check_mtu(ctx, ifindex, *mtu_len, len_diff, flags) (net/core/filter.c): whether the
+ * packet (or an L3 length given in *mtu_len) plus len_diff fits the MTU of the device
+ * (`ifindex`, or the rx device when 0) plus its 14-byte header; writes the MTU to *mtu_len.
+ * Flags must be 0 (no multi-buffer segment check for XDP); an unknown ifindex is -ENODEV.
+ */
+export function xdpCheckMtu(mtuOf: (ifindex: number) => number | undefined) {
+  return (c: HelperCall): void => {
+    const x = xdpOf(c);
+    if (flagsArg(c, 5) !== 0) return c.ret(-EINVAL);
+    const want = c.u32(2);
+    const ifindex = want || x.ingressIfindex || LOOPBACK.ifindex;
+    const mtu = ifindex === LOOPBACK.ifindex ? LOOPBACK.mtu : (mtuOf(ifindex) ?? (want ? undefined : DEFAULT_MTU));
+    if (mtu === undefined) return c.ret(-ENODEV);
+    const [lo, hi] = ptrArg(c, 3);
+    const cell = c.mem.check(lo, hi, 4, true);
+    const dv = new DataView(cell.buffer, cell.byteOffset + (lo >>> 0), 4);
+    const given = dv.getUint32(0, true);
+    let len = given ? given + ETH_HLEN : x.dataEnd - x.data;
+    len += c.args[6]! | 0;
+    dv.setUint32(0, mtu, true);
+    c.ret(len > mtu + ETH_HLEN ? BPF_MTU_CHK_RET_FRAG_NEEDED : 0);
   };
 }
