@@ -12,8 +12,8 @@
  * Live handles (maps, programs, links) refer to kernel objects by id, the way a file descriptor
  * does, so they work the same on both.
  */
-import { emptyXdpState, Kernel, XdpManager, type ClockSetting } from '../kernel';
-import { createNetState, isNetState, ROOT_NS, type NetState } from '../net';
+import { emptyXdpState, Kernel, kernelStateProblem, XdpManager, type ClockSetting } from '../kernel';
+import { createNetState, isNetState, netStateProblem, ROOT_NS, type NetState } from '../net';
 import { STATE_VERSION, StateStore, type StateSnapshot } from '../state';
 import { readKernelPart, writeKernelPart } from './kernel-part';
 import { netTopology } from './topology';
@@ -77,7 +77,7 @@ export class StateHost implements Host {
   readonly inMemory = false;
 
   constructor(opts: HostOptions = {}) {
-    this.store = opts.stateDir === undefined ? new StateStore() : new StateStore(opts.stateDir);
+    this.store = new StateStore(opts.stateDir, {}, (snap) => kernelStateProblem(snap.kernel) ?? netStateProblem(snap.net));
   }
 
   get stateDir(): string {

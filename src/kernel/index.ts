@@ -14,3 +14,4 @@ export * from './snapshot';
 export * from './xdp';
 export * from './loader';
 export * from './bpffs';
+export { kernelStateProblem } from './state-check';

@@ -10,3 +10,4 @@ export * from './neigh';
 export { Network, type FrameEvent, type VerdictEvent, type PingDelivery, type NetworkOptions, type OutputResult } from './engine';
 export { runPing, type PingOptions, type PingResult, type PingReply } from './ping';
 export * from './format';
+export { netStateProblem } from './state-check';

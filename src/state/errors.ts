@@ -14,3 +14,14 @@ export class StateError extends XdptsError {
     this.file = file;
   }
 }
+
+/**
+ * The error for a state whose parts passed the shape check but still could not be rebuilt (a
+ * value out of range, a reference to nothing): it names the file and the way out. A StateError
+ * is passed through as it is.
+ */
+export function damagedState(file: string, cause: unknown): StateError {
+  if (cause instanceof StateError) return cause;
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new StateError(`the state file ${file} is damaged (${why}); run \`xdpts reset\` to start from a fresh state`, file, 'ECORRUPT');
+}

@@ -3,7 +3,7 @@
  * holding `pid hostname time`. A lock whose owner process is gone (or that is older than
  * `staleMs` and unreadable) is broken, so a killed command never wedges the state.
  */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, constants } from 'node:fs';
+import { closeSync, lstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { StateError } from './errors';
 
@@ -19,6 +19,24 @@ export interface LockOptions {
 export interface HeldLock {
   readonly path: string;
   release(): void;
+}
+
+/** A lock file's content as `acquireLock` writes it: `pid hostname time`. */
+const LOCK_LINE = /^\d+ \S+ \d+\n?$/;
+
+/**
+ * An owner writes its line right after creating the file, so an empty or malformed lock older
+ * than this was not written by xdpts (or its writer died in between): it is broken at once.
+ */
+const ODD_LOCK_MS = 250;
+
+/** Removes whatever stands at a lock path when it is not a regular file (`xdpts reset` recovers from anything). */
+export function clearOddLock(path: string): void {
+  try {
+    if (!lstatSync(path).isFile()) rmSync(path, { recursive: true, force: true });
+  } catch {
+    /* nothing there */
+  }
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -97,9 +115,14 @@ export function acquireLock(path: string, options: LockOptions = {}): HeldLock {
     }
     let content = '';
     try {
+      if (!lstatSync(path).isFile()) {
+        throw new StateError(`the lock path ${path} is not a lock file (something else stands there); run \`xdpts reset\` or remove it`, path, 'EISDIR');
+      }
       content = readFileSync(path, 'utf8');
-    } catch {
-      continue; // released meanwhile: retry at once
+    } catch (e) {
+      if (e instanceof StateError) throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile: retry at once
+      throw new StateError(`cannot read the lock file ${path}: ${(e as Error).message}`, path, 'EACCES');
     }
     const alive = ownerAlive(content);
     let age = 0;
@@ -108,7 +131,8 @@ export function acquireLock(path: string, options: LockOptions = {}): HeldLock {
     } catch {
       continue;
     }
-    if (alive === false || (alive === undefined && age > staleMs && content !== '')) {
+    const odd = !LOCK_LINE.test(content) && age > ODD_LOCK_MS;
+    if (alive === false || odd || (alive === undefined && age > staleMs && content !== '')) {
       breakStale(path, content);
       continue;
     }

@@ -9,7 +9,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StateError } from './errors';
-import { acquireLock, type LockOptions } from './lock';
+import { acquireLock, clearOddLock, type LockOptions } from './lock';
 
 /** The snapshot format version this xdpts writes; a newer one on disk is refused. */
 export const STATE_VERSION = 1;
@@ -36,6 +36,9 @@ export function emptySnapshot(): StateSnapshot {
   return { version: STATE_VERSION, kernel: null, net: null };
 }
 
+/** Says what is wrong with a snapshot (a path and the problem), or undefined when it is usable. */
+export type SnapshotCheck = (snapshot: StateSnapshot) => string | undefined;
+
 /** Options of one state transaction. */
 export interface TransactionOptions {
   /** Read only: the snapshot is not written back. */
@@ -51,12 +54,29 @@ export class StateStore {
   /** The lock file. */
   readonly lockFile: string;
   private readonly lockOptions: LockOptions;
+  private readonly validate: SnapshotCheck | undefined;
 
-  constructor(dir: string = defaultStateDir(), lockOptions: LockOptions = {}) {
+  /**
+   * `validate` says what is wrong with a snapshot's parts (the kernel's and the network's shape
+   * checks); a transaction on a snapshot it finds fault with is refused before it starts, so a
+   * damaged state is never worked on nor silently rewritten.
+   */
+  constructor(dir: string = defaultStateDir(), lockOptions: LockOptions = {}, validate?: SnapshotCheck) {
     this.dir = dir;
     this.file = join(dir, 'state.json');
     this.lockFile = join(dir, 'state.lock');
     this.lockOptions = lockOptions;
+    this.validate = validate;
+  }
+
+  /** Reads the snapshot and refuses it when `validate` finds it damaged. */
+  private readChecked(): StateSnapshot {
+    const snap = this.read();
+    const problem = this.validate?.(snap);
+    if (problem) {
+      throw new StateError(`the state file ${this.file} is damaged (${problem}); run \`xdpts reset\` to start from a fresh state`, this.file, 'ECORRUPT');
+    }
+    return snap;
   }
 
   private ensureDir(): void {
@@ -118,7 +138,7 @@ export class StateStore {
     this.ensureDir();
     const lock = acquireLock(this.lockFile, this.lockOptions);
     try {
-      const snap = this.read();
+      const snap = this.readChecked();
       const result = await fn(snap);
       if (!options.readonly) this.write(snap);
       return result;
@@ -132,7 +152,7 @@ export class StateStore {
     this.ensureDir();
     const lock = acquireLock(this.lockFile, this.lockOptions);
     try {
-      const snap = this.read();
+      const snap = this.readChecked();
       const result = fn(snap);
       if (!options.readonly) this.write(snap);
       return result;
@@ -141,12 +161,17 @@ export class StateStore {
     }
   }
 
-  /** Removes the snapshot (under the lock): the way out of a corrupt or newer-version state. */
+  /**
+   * Removes the snapshot (under the lock): the way out of a corrupt or newer-version state. It
+   * always recovers: whatever stands at the snapshot's path (a directory too) is removed, and so
+   * is a lock path that is not a lock file.
+   */
   reset(): void {
     this.ensureDir();
+    clearOddLock(this.lockFile);
     const lock = acquireLock(this.lockFile, this.lockOptions);
     try {
-      rmSync(this.file, { force: true });
+      rmSync(this.file, { force: true, recursive: true });
     } finally {
       lock.release();
     }

@@ -2,3 +2,4 @@
 export * from './errors';
 export * from './bytes';
 export * from './hex';
+export * from './shape';

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { appendFileSync, readFileSync } from 'node:fs';
 import {
+  netStateProblem,
   addrAdd,
   addrDel,
   addrsJson,
@@ -46,9 +47,9 @@ import {
   type XdpHook,
   type XdpInfoLookup,
 } from '../../net/index';
-import { IP_XDP_KEYWORDS, type IpXdpRequest, type ToolOutcome } from '../../kernel/index';
+import { IP_XDP_KEYWORDS, kernelStateProblem, type IpXdpRequest, type ToolOutcome } from '../../kernel/index';
 import { pcapRecord } from '../../pcap/index';
-import { StateStore, type StateSnapshot } from '../../state/index';
+import { damagedState, StateStore, type StateSnapshot } from '../../state/index';
 import { err, out, outJson, runCommand } from '../output';
 import { pingMain } from './ping';
 
@@ -134,7 +135,7 @@ function pidAlive(pid: number): boolean {
  * its pcap file.
  */
 export async function withNet<T>(fn: (s: NetSession) => T | Promise<T>, options: { readonly?: boolean; extra?: NetworkOptions } = {}): Promise<T> {
-  const store = new StateStore();
+  const store = new StateStore(undefined, {}, (snap) => kernelStateProblem(snap.kernel) ?? netStateProblem(snap.net));
   return store.withState(
     async (snapshot) => {
       if (!isNetState(snapshot.net)) {
@@ -156,11 +157,18 @@ export async function withNet<T>(fn: (s: NetSession) => T | Promise<T>, options:
         options.extra?.onFrame?.(e);
       };
       let netRef: Network | undefined;
-      const kernel = kernelFactory?.(snapshot, () => netRef?.nowNs() ?? 0n) ?? {};
-      const netOptions: NetworkOptions = { onFrame };
-      if (kernel.hook) netOptions.hook = kernel.hook;
-      if (options.extra?.onVerdict) netOptions.onVerdict = options.extra.onVerdict;
-      const net = new Network(state, netOptions);
+      let kernel: KernelAttachment;
+      let net: Network;
+      try {
+        kernel = kernelFactory?.(snapshot, () => netRef?.nowNs() ?? 0n) ?? {};
+        const netOptions: NetworkOptions = { onFrame };
+        if (kernel.hook) netOptions.hook = kernel.hook;
+        if (options.extra?.onVerdict) netOptions.onVerdict = options.extra.onVerdict;
+        net = new Network(state, netOptions);
+      } catch (e) {
+        // The shapes were right but the parts cannot be rebuilt: refuse, write nothing.
+        throw damagedState(store.file, e);
+      }
       netRef = net;
       try {
         return await fn({ net, state, snapshot, xdpInfo: kernel.xdpInfo, linkSetXdp: kernel.linkSetXdp });

@@ -20,7 +20,9 @@ import {
   type XdpTopology,
 } from '../../kernel/index';
 import { getNetns, ifaceByIndex, isNetState, ROOT_NS, type IfaceState, type NetState, type NetnsState } from '../../net/index';
-import type { StateSnapshot } from '../../state/index';
+import { damagedState, StateStore, type StateSnapshot } from '../../state/index';
+
+const damaged = (e: unknown): Error => damagedState(new StateStore().file, e);
 import { setKernelAttachment, withNet, type NetSession } from './ip';
 
 /** The kernel part of the state snapshot. */
@@ -33,10 +35,6 @@ interface KernelPart {
 export interface System {
   kernel: Kernel;
   xdp: XdpManager;
-}
-
-function isKernelPart(x: unknown): x is KernelPart {
-  return typeof x === 'object' && x !== null && typeof (x as KernelPart).core === 'object' && isXdpState((x as KernelPart).xdp);
 }
 
 function device(net: NetState, ns: NetnsState, i: IfaceState): XdpDevice {
@@ -84,18 +82,35 @@ function seed(): number | undefined {
   return s !== undefined && s !== '' && Number.isFinite(Number(s)) ? Number(s) >>> 0 : undefined;
 }
 
-/** The kernel of a snapshot (hydrated once per snapshot object). */
+/** The kernel part's halves: `{core, xdp}`, or a bare core saved with no XDP side yet (either may be absent). */
+function partsOf(k: unknown): { core: KernelSnapshot | undefined; xdp: XdpState | undefined } {
+  if (typeof k !== 'object' || k === null) return { core: undefined, xdp: undefined };
+  if ('maps' in k) return { core: k as KernelSnapshot, xdp: undefined };
+  const p = k as Partial<KernelPart>;
+  return { core: p.core, xdp: isXdpState(p.xdp) ? p.xdp : undefined };
+}
+
+/**
+ * The kernel of a snapshot (hydrated once per snapshot object). The store has checked the parts'
+ * shapes; a part that still cannot be rebuilt is reported as a damaged state (nothing is written),
+ * never replaced by a fresh kernel, which would drop its programs, maps and attachments.
+ */
 export function systemOf(snapshot: StateSnapshot): System {
   const known = systems.get(snapshot);
   if (known) return known;
   const net = snapshot.net as NetState;
-  const part = isKernelPart(snapshot.kernel) ? snapshot.kernel : undefined;
+  const { core, xdp: xdpState } = partsOf(snapshot.kernel);
   const ifindexExists = (ifindex: number): boolean => ifaceByIndex(getNetns(net, ROOT_NS), ifindex) !== undefined;
   const s = seed();
-  const kernel = part ? Kernel.fromSnapshot(part.core, { ifindexExists }) : new Kernel({ ifindexExists, ...(s !== undefined ? { seed: s } : {}) });
-  const xdp = new XdpManager(kernel, part?.xdp ?? emptyXdpState(), topologyOf(net));
-  xdp.reconcile();
-  const sys = { kernel, xdp };
+  let sys: System;
+  try {
+    const kernel = core ? Kernel.fromSnapshot(core, { ifindexExists }) : new Kernel({ ifindexExists, ...(s !== undefined ? { seed: s } : {}) });
+    const xdp = new XdpManager(kernel, xdpState ?? emptyXdpState(), topologyOf(net));
+    xdp.reconcile();
+    sys = { kernel, xdp };
+  } catch (e) {
+    throw damaged(e);
+  }
   systems.set(snapshot, sys);
   return sys;
 }
