@@ -38,7 +38,7 @@ export const DIRECTIVES: readonly string[] = [
   ...IGNORED, ...Object.keys(DATA_SIZES), '.text', '.data', '.bss', '.rodata', '.section', '.pushsection',
   '.popsection', '.previous', '.globl', '.global', '.local', '.weak', '.extern', '.type', '.size', '.set',
   '.equ', '.p2align', '.align', '.balign', '.ascii', '.asciz', '.string', '.zero', '.space', '.skip',
-  '.uleb128', '.sleb128', '.rept', '.endr', '.license', '.map',
+  '.uleb128', '.sleb128', '.rept', '.endr', '.license', '.map', '.comm', '.lcomm',
 ];
 
 /** Runs one directive statement (text starting with `.`). */
@@ -171,11 +171,43 @@ export function runDirective(a: Assembly, stmt: Statement): void {
     case '.map':
       mapDirective(a, stmt, toks, at);
       return;
+    case '.comm':
+    case '.lcomm':
+      commonDirective(a, stmt, splitCommas(toks), lname === '.lcomm', at);
+      return;
     case '.rept':
     case '.endr':
       return a.error(stmt, 1, `unmatched '${lname}'`);
   }
   a.error(stmt, 1, withSuggestion(`unknown directive '${name}'`, lname, DIRECTIVES));
+}
+
+/**
+ * `.comm NAME, SIZE[, ALIGN]` and `.lcomm NAME, SIZE[, ALIGN]`: what clang -S writes for a
+ * zero-initialised static (`.local x` + `.comm x,4,4`). The symbol is allocated in `.bss`, as
+ * clang -c places it (BPF objects have no SHN_COMMON symbols: libbpf refuses them).
+ */
+function commonDirective(a: Assembly, stmt: Statement, items: Token[][], local: boolean, at: (t: Token | undefined) => number): void {
+  const [sym, sizeToks, alignToks] = items;
+  if (!sym || sym.length !== 1 || sym[0]!.kind !== 'ident') return a.error(stmt, at(sym?.[0]), 'expected identifier');
+  const name = sym[0]!.text;
+  const size = constant(a, stmt, sizeToks ?? [], at);
+  if (size === undefined) return;
+  if (size < 0n || size > 1n << 24n) return a.error(stmt, at(sizeToks?.[0]), 'invalid \'.comm\' or \'.lcomm\' directive size, can\'t be less than zero');
+  const align = alignToks?.length ? constant(a, stmt, alignToks, at) : 1n;
+  if (align === undefined) return;
+  if (align <= 0n || (align & (align - 1n)) !== 0n) return a.error(stmt, at(alignToks?.[0]), 'alignment must be a power of 2');
+  if (a.labels.has(name)) return a.error(stmt, at(sym[0]), `symbol '${name}' is already defined`);
+  const back = a.current;
+  a.current = a.section('.bss');
+  a.alignTo(Number(align));
+  a.labels.set(name, { section: '.bss', offset: a.current.size, stmt, col: at(sym[0]) });
+  a.emit(new Array<number>(Number(size)).fill(0));
+  a.current = back;
+  const attr = a.attr(name);
+  if (local) attr.bind ??= 'local';
+  attr.type ??= 'object';
+  attr.size ??= { expr: { kind: 'num', value: size, col: 1 }, stmt };
 }
 
 function switchTo(a: Assembly, name: string): void {

@@ -152,6 +152,16 @@ function write(a: Assembly, f: InsnFixup, i: Instruction): void {
   for (let k = 0; k < buf.length; k++) s.bytes[f.at + k] = buf[k]!;
 }
 
+/**
+ * Whether an undefined name may become an undefined (extern) symbol, as llvm-mc makes every
+ * undefined name: when declared (`.extern`/`.globl`/`.weak`), or in compiler output (a `.file`
+ * directive), where clang writes `__ksym` kfuncs and `__kconfig` variables with no declaration.
+ * Hand-written assembly keeps the typo check.
+ */
+function externOk(a: Assembly, name: string): boolean {
+  return a.attrs.get(name)?.declared === true || a.fileSymbol !== undefined;
+}
+
 function undefinedLabel(a: Assembly, f: InsnFixup | DataFixup, name: string, col: number, what: string): void {
   const candidates = [...a.labels.keys()].filter((n) => !isTemporary(n) || name.startsWith('.L'));
   // A misspelt helper: suggest helper names in the spelling used (with or without `bpf_`).
@@ -199,7 +209,7 @@ function resolveInsn(a: Assembly, f: InsnFixup, r: Resolved): void {
       write(a, f, insn(i.opcode, i.dst, BPF_CALL_HELPER, i.off, helper));
       return;
     }
-    if (!a.attrs.get(op.label)?.declared) return undefinedLabel(a, f, op.label, f.col, 'function');
+    if (!externOk(a, op.label)) return undefinedLabel(a, f, op.label, f.col, 'function');
     r.externs.add(op.label);
     write(a, f, insn(i.opcode, i.dst, BPF_PSEUDO_CALL, i.off, -1));
     r.relocs.push({ section: f.section, offset: f.at, type: R_BPF_64_32, target: { kind: 'symbol', name: op.label } });
@@ -214,7 +224,7 @@ function resolveInsn(a: Assembly, f: InsnFixup, r: Resolved): void {
   if (c !== undefined) return write(a, f, split(c + BigInt(op.addend)));
   const l = labelOf(a, op.name);
   if (!l) {
-    if (!a.attrs.get(op.name)?.declared) return undefinedLabel(a, f, op.name, f.col, 'symbol');
+    if (!externOk(a, op.name)) return undefinedLabel(a, f, op.name, f.col, 'symbol');
     r.externs.add(op.name);
   }
   const local = l !== undefined && !isGlobal(a, op.name);
@@ -257,7 +267,7 @@ function resolveData(a: Assembly, f: DataFixup, r: Resolved): void {
   const sym = named[0]![0];
   if (f.size < 4) return a.error(f.stmt, 1, `a ${f.size}-byte data value cannot hold a relocation`);
   const l = labelOf(a, sym);
-  if (!l && !a.attrs.get(sym)?.declared) return undefinedLabel(a, f, sym, 1, 'symbol');
+  if (!l && !externOk(a, sym)) return undefinedLabel(a, f, sym, 1, 'symbol');
   if (!l) r.externs.add(sym);
   for (const [name, coeff] of v.terms) {
     if (name === sym) continue;

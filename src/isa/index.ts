@@ -3,3 +3,4 @@ export * from './opcodes';
 export * from './instruction';
 export * from './helpers';
 export * from './helper-protos';
+export * from './kfuncs';

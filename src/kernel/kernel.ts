@@ -10,7 +10,7 @@
  * map id, verify (src/verifier), compile (src/vm) and record id, tag, name and map ids.
  */
 import { availableParallelism } from 'node:os';
-import { OP_LDDW, type Instruction } from '../isa';
+import { BPF_PSEUDO_KFUNC_CALL, OP_LDDW, type Instruction } from '../isa';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE_XDP, type MapSpec, type ObjectSpec, type ProgramSpec } from '../object/types';
 import { ObjectError, VerifierError, XdptsError } from '../util/errors';
 import { verifyProgram } from '../verifier';
@@ -449,7 +449,10 @@ function bindMaps(prog: ProgramSpec, maps: ReadonlyMap<string, BpfMap>): Instruc
   return prog.insns.map((i, k) => {
     const ref = prog.references.get(k);
     if (i.opcode !== OP_LDDW || !isMapLoad(i)) {
-      if (ref?.kind === 'extern') throw new ObjectError(`program '${prog.name}': unresolved extern '${ref.name}' at insn ${k}`);
+      // A kfunc call keeps its extern name; the verifier already refused the ones not emulated.
+      if (ref?.kind === 'extern' && !(i.opcode === 0x85 && i.src === BPF_PSEUDO_KFUNC_CALL)) {
+        throw new ObjectError(`program '${prog.name}': unresolved extern '${ref.name}' at insn ${k}`);
+      }
       return i;
     }
     if (ref?.kind !== 'map') throw new ObjectError(`program '${prog.name}': map load at insn ${k} has no map relocation`);

@@ -4,7 +4,8 @@
  */
 import { ObjectError, XdptsError, latin1 } from '../util/index';
 import { decodeBtf, decodeBtfExt, type Btf, type BtfExt } from '../btf/index';
-import { EM_BPF, readElf, type ElfFile } from '../elf/index';
+import { EM_BPF, STB_WEAK, readElf, type ElfFile } from '../elf/index';
+import { kconfigMap } from './externs';
 import { collectMaps } from './maps';
 import { collectPrograms } from './programs';
 import type { ObjectSpec } from './types';
@@ -69,7 +70,10 @@ export function objectFromElf(elf: ElfFile, file?: string): ObjectSpec {
     const btfExt: BtfExt | undefined = btfSec && extSec ? inSection('.BTF.ext', () => decodeBtfExt(extSec.data, btfSec.data)) : undefined;
     const license = licenseOf(elf);
     const maps = collectMaps(elf, btf, objectNameOf(file));
-    const programs = collectPrograms(elf, maps, btf, btfExt, license);
+    const weak = new Set(elf.symbols.filter((y) => y.bind === STB_WEAK).map((y) => y.name));
+    const kconfig = kconfigMap(btf, objectNameOf(file), weak);
+    if (kconfig) maps.push(kconfig.location);
+    const programs = collectPrograms(elf, maps, btf, btfExt, license, kconfig);
     const spec: ObjectSpec = {
       endian: elf.endian,
       programs,

@@ -24,6 +24,7 @@ import {
   BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_FD,
   BPF_PSEUDO_MAP_VALUE,
+  kfuncByName,
   OP_LDDW,
   decode,
   insn as makeInsn,
@@ -47,6 +48,7 @@ import {
   type ElfSymbol,
 } from '../elf/index';
 import { isUndefinedSection, type MapLocation } from './maps';
+import type { KconfigMap } from './externs';
 import { sectionDef } from './sections';
 import { applyCoreRelos } from './core-relo';
 import { KERNEL_BTF_VMLINUX_IDS, kernelBtf } from './kernel-btf';
@@ -154,15 +156,18 @@ function recordRelocs(elf: ElfFile, funcs: Func[], maps: readonly MapLocation[],
       const sym: ElfSymbol | undefined = elf.symbols[r.symbol];
       if (!sym) throw new ObjectError(`relocation at ${where} references unknown symbol #${r.symbol}`);
       const symName = sym.name || elf.sections[sym.section]?.name || `#${r.symbol}`;
+      // A call against an undefined symbol is a `__ksym` kfunc: clang writes it as a pseudo call
+      // (src 1) and libbpf turns it into BPF_PSEUDO_KFUNC_CALL (RELO_EXTERN_CALL), so it is
+      // tested before the bpf-to-bpf case.
+      if (ins.opcode === OP_CALL && (ins.src === BPF_PSEUDO_KFUNC_CALL || isUndefinedSection(sym.section))) {
+        if (!isUndefinedSection(sym.section)) throw new ObjectError(`kfunc call at ${where} against defined symbol '${symName}'`);
+        f.relocs.set(local, { kind: 'extern', name: symName });
+        continue;
+      }
       if (ins.opcode === OP_CALL && ins.src === BPF_PSEUDO_CALL) {
         if (sym.section !== textIdx) throw new ObjectError(`bad call relo against '${symName}' at ${where}: target is not in .text`);
         if (sym.value % 8 !== 0) throw new ObjectError(`bad call relo against '${symName}' at ${where}: offset ${sym.value} not 8-aligned`);
         f.relocs.set(local, { kind: 'call', section: textIdx, slot: sym.value / 8 + ins.imm + 1 });
-        continue;
-      }
-      if (ins.opcode === OP_CALL && (ins.src === BPF_PSEUDO_KFUNC_CALL || isUndefinedSection(sym.section))) {
-        if (!isUndefinedSection(sym.section)) throw new ObjectError(`kfunc call at ${where} against defined symbol '${symName}'`);
-        f.relocs.set(local, { kind: 'extern', name: symName });
         continue;
       }
       if (ins.opcode !== OP_LDDW) {
@@ -202,7 +207,7 @@ interface Linked {
 }
 
 /** Links an entry function with every subprogram it reaches (bpf_object__reloc_code). */
-function link(entry: Func, funcs: readonly Func[], btfExt: BtfExt | undefined): Linked {
+function link(entry: Func, funcs: readonly Func[], btfExt: BtfExt | undefined, kconfig: KconfigMap | undefined): Linked {
   const placed = new Map<Func, number>(); // function → first slot in the linked program
   const order: Func[] = [];
   let total = 0;
@@ -240,7 +245,17 @@ function link(entry: Func, funcs: readonly Func[], btfExt: BtfExt | undefined): 
           : makeInsn(OP_LDDW, ins.dst, BPF_PSEUDO_MAP_FD, ins.off, 0, 0);
         slotRefs.set(at, { kind: 'map', map: rel.map, value: rel.value, offset: rel.offset });
       } else if (rel?.kind === 'extern') {
-        slotRefs.set(at, { kind: 'extern', name: rel.name });
+        const kc = kconfig?.offsets.get(rel.name);
+        if (ins.opcode === OP_LDDW && kc !== undefined) {
+          // bpf_object__relocate_data, RELO_EXTERN_LD64 of a kcfg extern.
+          ins = makeInsn(OP_LDDW, ins.dst, BPF_PSEUDO_MAP_VALUE, ins.off, 0, kc);
+          slotRefs.set(at, { kind: 'map', map: kconfig!.location.map.name, value: true, offset: kc });
+        } else {
+          // RELO_EXTERN_CALL: a kfunc call by vmlinux BTF id (0 when xdpts has no such kfunc:
+          // the verifier then names it as not emulated).
+          if (ins.opcode === OP_CALL) ins = makeInsn(OP_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, kfuncByName(rel.name)?.btfId ?? 0);
+          slotRefs.set(at, { kind: 'extern', name: rel.name });
+        }
       } else if (rel?.kind === 'call' || rel?.kind === 'funcaddr' || isCall || isFuncAddr) {
         let targetSlot: number; // linked slot of the target
         if (rel?.kind === 'call' || rel?.kind === 'funcaddr') {
@@ -303,6 +318,7 @@ export function collectPrograms(
   btf: Btf | undefined,
   btfExt: BtfExt | undefined,
   license: string,
+  kconfig?: KconfigMap,
 ): ProgramSpec[] {
   const textIdx = elf.sections.find((s) => s.name === '.text' && isExec(s))?.index ?? -1;
   const funcs = collectFuncs(elf, btf, btfExt);
@@ -310,7 +326,7 @@ export function collectPrograms(
   const out: ProgramSpec[] = [];
   for (const f of funcs) {
     if (f.section.index === textIdx) continue; // .text functions are subprograms (prog_is_subprog)
-    const l = link(f, funcs, btfExt);
+    const l = link(f, funcs, btfExt, kconfig);
     const def = sectionDef(f.section.name);
     const fi = btfExt?.funcInfo.get(f.section.name)?.find((x) => x.insnOff === f.start * 8);
     const btfFuncId = fi?.typeId ?? (btf ? findType(btf, f.name, 'func') : 0);

@@ -20,6 +20,8 @@ export interface Env {
   readonly slots: readonly (Instruction | undefined)[];
   readonly maps: readonly MapSpec[];
   readonly mapRefs: ReadonlyMap<number, LdMapRef>;
+  /** Slot index → name of the `__ksym` extern a kfunc call came from. */
+  readonly externs?: ReadonlyMap<number, string>;
   /** Slot index → subprogram start for `lddw rX, func` (BPF_PSEUDO_FUNC). */
   readonly privileged: boolean;
   readonly gpl: boolean;

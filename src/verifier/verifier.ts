@@ -11,6 +11,7 @@ import { checkAlu, readReg, writeReg } from './check-alu';
 import { checkHelperCall, enterCallback, enterSubprog, exitSubprog } from './check-call';
 import { condJump } from './check-jmp';
 import { checkMemAccess } from './check-mem';
+import { checkKfuncCall, checkKfuncIds } from './check-kfunc';
 import { checkCfg, checkLdImm, checkSubprogs, findSubprogs } from './cfg';
 import { kernelInsnString } from './disasm';
 import { type Env, type LdMapRef, Reject, reject } from './env';
@@ -111,6 +112,7 @@ export function verifyProgram(prog: ProgramSpec, maps: readonly MapSpec[], opts:
     slots,
     maps,
     mapRefs,
+    externs: externNames(prog, slotOf),
     privileged: opts.privileged ?? true,
     gpl: /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(prog.license || 'GPL'),
     cur: initialState(),
@@ -142,8 +144,10 @@ export function verifyProgram(prog: ProgramSpec, maps: readonly MapSpec[], opts:
     if (opts.progType !== undefined && opts.progType !== 6) reject(`unsupported program type ${opts.progType}`, 0, 'EINVAL');
     if (raw.length === 0) reject('BPF program is empty', 0, 'EINVAL');
     if (raw.length > BPF_COMPLEXITY_LIMIT_INSNS) reject(`BPF program is too large`, 0, 'E2BIG');
+    checkExterns(prog, slotOf);
     inVerifier = true;
     const subprogs = findSubprogs(raw);
+    checkKfuncIds(raw);
     checkSubprogs(raw, subprogs);
     checkLdImm(raw, mapRefs, maps);
     checkCfg(raw, env.privileged);
@@ -157,6 +161,27 @@ export function verifyProgram(prog: ProgramSpec, maps: readonly MapSpec[], opts:
     if (e instanceof Reject) return finish(e);
     throw e;
   }
+}
+
+/** Slot → extern name of each kfunc call (from the object's references). */
+function externNames(prog: ProgramSpec, slotOf: readonly number[]): Map<number, string> {
+  const out = new Map<number, string>();
+  prog.references.forEach((r, k) => {
+    if (r.kind === 'extern') out.set(slotOf[k]!, r.name);
+  });
+  return out;
+}
+
+/**
+ * libbpf's extern resolution before BPF_PROG_LOAD: a data extern that is neither `.kconfig`
+ * (resolved by the object reader) nor a kfunc has no value in xdpts (`__ksym` variables).
+ */
+function checkExterns(prog: ProgramSpec, slotOf: readonly number[]): void {
+  prog.references.forEach((r, k) => {
+    if (r.kind === 'extern' && prog.insns[k]!.opcode === OP_LDDW) {
+      reject(`xdpts: extern '${r.name}' is not emulated (only .kconfig values and kfuncs are resolved)`, slotOf[k]!, 'EINVAL');
+    }
+  });
 }
 
 /** True for a call of a helper that runs a callback (bpf_loop, bpf_for_each_map_elem). */
@@ -509,7 +534,10 @@ function step(
         enterSubprog(env, idx, idx + ins.imm + 1);
         return next(idx + ins.imm + 1);
       }
-      if (ins.src === 2) reject('calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF', idx, 'EINVAL');
+      if (ins.src === 2) {
+        checkKfuncCall(env, idx, ins, env.externs?.get(idx));
+        return next(idx + 1);
+      }
       if (ins.src !== 0 || ins.dst !== 0 || ins.off !== 0) reject('BPF_CALL uses reserved fields', idx, 'EINVAL');
       {
         const cb = checkHelperCall(env, idx, ins);

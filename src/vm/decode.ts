@@ -48,6 +48,8 @@ export const OP_LDDW = 0x18;
 export const OP_CALL_HELPER = 0x85;
 export const OP_CALL_LOCAL = 0x120;
 export const OP_CALL_KFUNC = 0x121;
+/** Helper ids stay below this; kfunc BTF ids in the helper table are above it. */
+const MAX_HELPER_ID = 0xffff;
 export const OP_CALL_TAIL = 0x122;
 export const OP_CALLX = 0x8d;
 export const OP_EXIT = 0x95;
@@ -273,7 +275,12 @@ export function decodeProgram(
             helperIds.add(i.imm);
           }
         } else if (k.pseudo === BPF_PSEUDO_KFUNC_CALL) {
-          op[pc] = OP_CALL_KFUNC;
+          // A kfunc the table implements sits at its vmlinux BTF id (far above helper ids)
+          // and is called like a helper; any other stays a call the engines refuse at run time.
+          if (i.imm > MAX_HELPER_ID && hasHelper(i.imm)) {
+            op[pc] = OP_CALL_HELPER;
+            helperIds.add(i.imm);
+          } else op[pc] = OP_CALL_KFUNC;
         } else {
           throw new VmCompileError(pc, `call with unknown src ${k.pseudo}`);
         }

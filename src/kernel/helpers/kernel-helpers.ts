@@ -26,6 +26,7 @@ import {
   ktimeGetNs, ktimeGetTaiNs, loopHelper,
 } from './misc-helpers';
 import { Prandom } from './prandom';
+import { installKfuncs } from './kfuncs';
 import { redirectHelper, redirectMapHelper } from './redirect';
 import { ringbufCommit, ringbufOutput, ringbufQuery, ringbufReserve } from './ringbuf-helpers';
 import { TracePipe } from './trace';
@@ -196,6 +197,7 @@ export class KernelHelpers implements HelperContext {
     set('snprintf', snprintfHelper);
     set('trace_vprintk', traceVprintk(this));
     set('check_mtu', xdpCheckMtu(opts.netdevMtu ?? (() => undefined)));
+    installKfuncs(fns);
     const lookupId = helperId('map_lookup_elem')!;
     const updateId = helperId('map_update_elem')!;
     this.table = {
