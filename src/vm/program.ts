@@ -150,7 +150,7 @@ function faulted(e: unknown): Result {
  * throws a VmCompileError on the first problem.
  */
 export function compile(insns: readonly Instruction[], opts: CompileOptions): VmProgram {
-  const helpers = opts.helpers ?? NO_HELPERS;
+  const helpers = withKfuncs(opts.helpers ?? NO_HELPERS);
   const space = (opts.space ?? new Space()) as Space;
   if (!(space instanceof Space)) throw new XdptsError('the address space was not made by createSpace()', 'vm');
   const dec = decodeProgram(insns, opts.resolvePseudo, (id) => helpers.helpers[id] !== undefined, helpers.tailCall !== undefined);
@@ -158,6 +158,24 @@ export function compile(insns: readonly Instruction[], opts: CompileOptions): Vm
   if (!(maxSteps >= 0)) throw new XdptsError(`maxSteps must be a number >= 0, not ${maxSteps}`, 'vm');
   const code = opts.engine === 'jit' ? jitCode(dec, space, helpers, maxSteps) : interpCode(dec, space, helpers, maxSteps);
   return new Program(opts.engine, insns, code);
+}
+
+const merged = new WeakMap<HelperTable, HelperTable>();
+
+/**
+ * The table the engines index by `imm`: the helpers, plus each kfunc at its BTF id (far above
+ * every helper id), so a kfunc call compiles to a helper call (see decode).
+ */
+function withKfuncs(t: HelperTable): HelperTable {
+  if (!t.kfuncs || t.kfuncs.size === 0) return t;
+  let m = merged.get(t);
+  if (!m) {
+    const all = t.helpers.slice();
+    for (const [id, fn] of t.kfuncs) all[id] = fn;
+    m = { ...t, helpers: all };
+    merged.set(t, m);
+  }
+  return m;
 }
 
 /** Convenience: compile and run raw bytecode once (uBPF style). */

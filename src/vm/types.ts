@@ -262,6 +262,8 @@ export interface SpecializedHelperFn {
  */
 export interface HelperTable {
   readonly helpers: ReadonlyArray<HelperFn | undefined>;
+  /** kfunc implementations by vmlinux BTF id (BPF_PSEUDO_KFUNC_CALL `imm`). */
+  readonly kfuncs?: ReadonlyMap<number, HelperFn>;
   readonly tailCall?: (c: HelperCall) => VmProgram | null | undefined;
   /**
    * Optional: a version of helper `id` for a call site where r1 always holds (`r1lo`, `r1hi`),

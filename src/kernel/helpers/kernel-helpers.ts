@@ -26,7 +26,7 @@ import {
   ktimeGetNs, ktimeGetTaiNs, loopHelper,
 } from './misc-helpers';
 import { Prandom } from './prandom';
-import { installKfuncs } from './kfuncs';
+import { kfuncTable } from './kfuncs';
 import { redirectHelper, redirectMapHelper } from './redirect';
 import { ringbufCommit, ringbufOutput, ringbufQuery, ringbufReserve } from './ringbuf-helpers';
 import { TracePipe } from './trace';
@@ -197,11 +197,11 @@ export class KernelHelpers implements HelperContext {
     set('snprintf', snprintfHelper);
     set('trace_vprintk', traceVprintk(this));
     set('check_mtu', xdpCheckMtu(opts.netdevMtu ?? (() => undefined)));
-    installKfuncs(fns);
     const lookupId = helperId('map_lookup_elem')!;
     const updateId = helperId('map_update_elem')!;
     this.table = {
       helpers: fns,
+      kfuncs: kfuncTable(),
       tailCall: (c) => this.tailCall(c),
       // map_lookup_elem right after `lddw r1, map` (a BPF_PSEUDO_MAP_* load, src != 0): the
       // map is among the program's referenced maps, which the kernel keeps alive as long as

@@ -1,7 +1,6 @@
 /**
  * The kfuncs the emulated kernel runs (src/isa/kfuncs.ts lists them with their vmlinux BTF
- * ids). They sit in the helper table at their BTF id, far above every helper id, so the VM
- * calls them as it calls helpers.
+ * ids), handed to the VM by BTF id in HelperTable.kfuncs.
  *
  * XDP RX metadata (net/core/xdp.c): a program that is not bound to a device (no
  * BPF_F_XDP_DEV_BOUND_ONLY, as every BPF_PROG_TEST_RUN and generic-mode program) gets the
@@ -19,10 +18,12 @@ const IMPLEMENTATIONS: Record<string, HelperFn> = {
   bpf_xdp_metadata_rx_vlan_tag: notSupported,
 };
 
-/** Puts every emulated kfunc into a helper table (indexed by id). */
-export function installKfuncs(table: (HelperFn | undefined)[]): void {
+/** Every emulated kfunc by its vmlinux BTF id (HelperTable.kfuncs). */
+export function kfuncTable(): Map<number, HelperFn> {
+  const out = new Map<number, HelperFn>();
   for (const k of KFUNCS) {
     const fn = IMPLEMENTATIONS[k.name];
-    if (fn && k.args) table[k.btfId] = fn;
+    if (fn && k.args) out.set(k.btfId, fn);
   }
+  return out;
 }
