@@ -53,6 +53,8 @@ export interface KernelOptions {
   readonly fib?: FibProvider;
   /** Which ifindexes exist (devmap updates); every ifindex > 0 when absent. */
   readonly ifindexExists?: (ifindex: number) => boolean;
+  /** Compile programs with coverage counters (on the interpreter; see VmProgram.coverage). */
+  readonly coverage?: boolean;
 }
 
 /** Options of {@link Kernel.loadObject}. */
@@ -123,6 +125,8 @@ export class Kernel {
   readonly fib: FibProvider | undefined;
   /** Saves the clock's current state (for snapshots). */
   readonly saveClock: () => ClockState;
+  /** Whether programs are compiled with coverage counters. */
+  readonly coverage: boolean;
 
   private readonly maps = new Map<number, BpfMap>();
   private readonly progs = new Map<number, LoadedProgram>();
@@ -140,6 +144,7 @@ export class Kernel {
     this.engine = opts.engine ?? 'jit';
     if (this.engine !== 'jit' && this.engine !== 'interp') throw new XdptsError(`unknown engine ${String(this.engine)}`, 'EINVAL');
     this.seed = opts.seed;
+    this.coverage = opts.coverage === true;
     this.fib = opts.fib;
     this.space = createSpace();
     const { clock, save } = makeClock(opts.clock ?? 'real');
@@ -386,7 +391,7 @@ export class Kernel {
 
   /** Compiles as-loaded instructions on this kernel's engine, space, helpers and map resolver. */
   private compileInsns(insns: readonly Instruction[]): VmProgram {
-    return compile(insns, { engine: this.engine, helpers: this.helpers.table, space: this.space, resolvePseudo: this.resolver });
+    return compile(insns, { engine: this.engine, helpers: this.helpers.table, space: this.space, resolvePseudo: this.resolver, ...(this.coverage ? { coverage: true } : {}) });
   }
 
   /**

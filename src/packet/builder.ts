@@ -103,6 +103,16 @@ export const packet = {
   layer: (name: string, f?: FieldInput): PacketBuilder => new PacketBuilder().layer(name, f),
   /** A builder from the layer syntax (throws PacketSpecError with the offset). */
   parse: (spec: string): PacketBuilder => new PacketBuilder(parsePacketSpec(spec)),
-  /** A builder holding a frame's decoded layers (lengths and checksums as read). */
-  decode: (frame: Uint8Array): PacketBuilder => new PacketBuilder(decodePacket(frame).map((l) => ({ name: l.name, fields: l.fields }))),
+  /**
+   * A builder holding a frame's decoded layers: lengths, checksums and next-protocol numbers as
+   * read, or with `recompute` left out so they follow the other fields again (for overrides).
+   */
+  decode: (frame: Uint8Array, opts: { recompute?: boolean } = {}): PacketBuilder =>
+    new PacketBuilder(
+      decodePacket(frame).map((l) => {
+        if (!opts.recompute) return { name: l.name, fields: l.fields };
+        const auto = new Set(layerDef(l.name)!.fields.filter((f) => f.auto).map((f) => f.name));
+        return { name: l.name, fields: new Map([...l.fields].filter(([k]) => !auto.has(k))) };
+      }),
+    ),
 };

@@ -13,7 +13,7 @@ import { CODE, Run, type Code } from './runtime';
 import { Space } from './space';
 import {
   TAG_CTX, VmFault, XDP_ABORTED, XDP_MAX_PACKET, type CompileOptions, type Engine, type HelperTable,
-  type RawInput, type RunResult, type VmProgram, type VmSpace, type XdpInput, type XdpResult,
+  type RawInput, type RunResult, type VmCoverage, type VmProgram, type VmSpace, type XdpInput, type XdpResult,
 } from './types';
 import { XdptsError } from '../util';
 
@@ -25,8 +25,10 @@ class Program implements VmProgram {
   readonly engine: Engine;
   readonly insns: readonly Instruction[];
   readonly [CODE]: Code;
+  readonly coverage?: VmCoverage;
   constructor(engine: Engine, insns: readonly Instruction[], code: Code) {
     this.engine = engine;
+    if (code.coverage) this.coverage = code.coverage;
     // A frozen copy: the program keeps meaning what it was compiled from.
     this.insns = Object.freeze(insns.map((i) => Object.freeze({ ...i })));
     this[CODE] = code;
@@ -156,8 +158,10 @@ export function compile(insns: readonly Instruction[], opts: CompileOptions): Vm
   const dec = decodeProgram(insns, opts.resolvePseudo, (id) => helpers.helpers[id] !== undefined, helpers.tailCall !== undefined);
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!(maxSteps >= 0)) throw new XdptsError(`maxSteps must be a number >= 0, not ${maxSteps}`, 'vm');
-  const code = opts.engine === 'jit' ? jitCode(dec, space, helpers, maxSteps) : interpCode(dec, space, helpers, maxSteps);
-  return new Program(opts.engine, insns, code);
+  // Coverage counts in the interpreter: it runs one instruction at a time (the JIT would need
+  // counters in its generated code).
+  const code = opts.engine === 'jit' && !opts.coverage ? jitCode(dec, space, helpers, maxSteps) : interpCode(dec, space, helpers, maxSteps, opts.coverage === true);
+  return new Program(opts.engine === 'jit' && opts.coverage ? 'interp' : opts.engine, insns, code);
 }
 
 const merged = new WeakMap<HelperTable, HelperTable>();

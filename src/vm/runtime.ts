@@ -3,6 +3,7 @@
  * regions helpers expose), the helper-call object, frame accounting, tail calls and callbacks.
  * One `Run` per address space is reused run after run so the hot path allocates nothing.
  */
+import type { VmCoverage } from './types';
 import { MAX_CALL_FRAMES, MAX_BPF_STACK, MAX_TAIL_CALL_CNT, TAG_CTX, TAG_FUNC, TAG_PACKET, TAG_STACK,
   VmFault, XDP_FRAME_SIZE, XDP_FRAME_STRUCT_SIZE, XDP_PACKET_HEADROOM, XDP_SHINFO_SIZE,
   type HelperCall, type HelperTable, type Memory, type Region, type VmProgram, type XdpBuff } from './types';
@@ -21,6 +22,8 @@ export interface Code {
   readonly helpers: HelperTable;
   /** Runs a function (new frame) with r1..r5 from `args` (lo/hi pairs); result in run.xlo/xhi. */
   exec(run: Run, entry: number, args: ArrayLike<number>): void;
+  /** Coverage counters (interpreter compiled with coverage). */
+  readonly coverage?: VmCoverage;
 }
 
 /** Internal access from a public program to its compiled code (for tail calls). */

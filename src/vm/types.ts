@@ -313,6 +313,20 @@ export interface CompileOptions {
    * verifier proved to terminate; the JIT then emits no check at all).
    */
   readonly maxSteps?: number;
+  /**
+   * Count executions for coverage (interpreter only): per instruction slot how often it ran and
+   * how often control left it other than by falling through (a taken jump). No instruction of
+   * the program is changed; the counters live beside it ({@link VmProgram.coverage}).
+   */
+  readonly coverage?: boolean;
+}
+
+/** Coverage counters of a program, indexed by instruction slot. */
+export interface VmCoverage {
+  /** Times each slot ran. */
+  readonly exec: Uint32Array;
+  /** Times control went from the slot to anywhere but the next slot (a conditional jump taken). */
+  readonly taken: Uint32Array;
 }
 
 /** Input of a raw run: r1 = pointer to a writable copy of `mem`, r2 = its length. */
@@ -371,4 +385,6 @@ export interface VmProgram {
   runRaw(input?: RawInput): RunResult;
   /** Runs as an XDP program over one packet, like BPF_PROG_TEST_RUN. */
   runXdp(input: XdpInput): XdpResult;
+  /** Coverage counters, when compiled with `coverage` (they add up over runs). */
+  readonly coverage?: VmCoverage;
 }

@@ -1,0 +1,148 @@
+/**
+ * Reading a test file: the YAML is checked field by field against the format and against the
+ * object it names (its programs, maps and their BTF types), and compiled once: packets built,
+ * keys and values encoded, expectations ready to compare. Every mistake is a TestFileError
+ * with the file, line and column of the offending node.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { btfValueLayout, type XdpMdIn } from '../kernel/index';
+import { loadObject, type ObjectSpec, type ProgramSpec } from '../object/index';
+import { XdptsError } from '../util/index';
+import { compileExpect } from './load-expect';
+import { packetInput } from './load-packet';
+import type { CompiledCase, CompiledFile, MapInfo, MapWrite } from './model';
+import { asMap, asText, asUint, eachMapEntry, encodeFor, knownKeys } from './load-util';
+import { field, parseYaml, scalarText, toPlain, type YamlFile, type YNode } from './yaml';
+
+/** Options of loading: how to turn a `source:` into an object (the CLI assembles .asm files). */
+export interface LoadOptions {
+  readonly buildSource?: (path: string) => ObjectSpec;
+  /** Default engine when the file names none. */
+  readonly engine?: 'jit' | 'interp';
+}
+
+const TOP = ['object', 'source', 'program', 'section', 'setup', 'tests', 'engine'];
+const SETUP = ['maps', 'seed', 'ctx'];
+const CASE = ['name', 'packet', 'ctx', 'fresh', 'maps', 'repeat', 'expect', 'skip'];
+
+/** Reads and compiles a test file. Throws TestFileError (malformed) or XdptsError (object unreadable). */
+export function loadTestFile(file: string, opts: LoadOptions = {}): CompiledFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new XdptsError(`${file}: cannot read: ${(e as Error).message}`, 'ENOENT');
+  }
+  return compileTestFile(file, text, opts);
+}
+
+/** Compiles test-file text (paths in it are relative to the file's folder). */
+export function compileTestFile(file: string, text: string, opts: LoadOptions = {}): CompiledFile {
+  const y = parseYaml(file, text);
+  const top = asMap(y, y.root, 'a test file');
+  knownKeys(y, top, TOP, 'the test file');
+  const base = dirname(file);
+  const objNode = field(top, 'object');
+  const srcNode = field(top, 'source');
+  if ((objNode === undefined) === (srcNode === undefined)) throw y.error(top, "give exactly one of 'object' (an ELF .o) or 'source' (a .asm/.s file)");
+  let object: ObjectSpec;
+  const objectPath = resolve(base, asText(y, (objNode ?? srcNode)!, objNode ? 'object' : 'source'));
+  try {
+    if (objNode) object = loadObject(new Uint8Array(readFileSync(objectPath)), objectPath);
+    else if (opts.buildSource) object = opts.buildSource(objectPath);
+    else throw new XdptsError('building sources is not available here; give an object', 'usage');
+  } catch (e) {
+    const why = e instanceof XdptsError || (e as NodeJS.ErrnoException).code ? (e as Error).message : String(e);
+    throw y.error((objNode ?? srcNode)!, `cannot load ${objectPath}: ${why}`);
+  }
+  const program = pickProgram(y, object, field(top, 'program'), field(top, 'section'));
+  const maps = new Map<string, MapInfo>();
+  for (const m of object.maps) {
+    maps.set(m.name, {
+      spec: m,
+      keyLayout: object.btf && m.keyTypeId ? btfValueLayout(object.btf, m.keyTypeId) : undefined,
+      valueLayout: object.btf && m.valueTypeId ? btfValueLayout(object.btf, m.valueTypeId) : undefined,
+    });
+  }
+  const engineNode = field(top, 'engine');
+  const engine = engineNode ? asText(y, engineNode, 'engine') : opts.engine ?? 'jit';
+  if (engine !== 'jit' && engine !== 'interp') throw y.error(engineNode!, "engine must be 'jit' or 'interp'");
+  let seed = 1;
+  let setupWrites: MapWrite[] = [];
+  let setupCtx: XdpMdIn | undefined;
+  const setupNode = field(top, 'setup');
+  if (setupNode) {
+    const s = asMap(y, setupNode, 'setup');
+    knownKeys(y, s, SETUP, 'setup');
+    const seedNode = field(s, 'seed');
+    if (seedNode) seed = asUint(y, seedNode, 'seed', Number.MAX_SAFE_INTEGER);
+    const mapsNode = field(s, 'maps');
+    if (mapsNode) setupWrites = mapWrites(y, mapsNode, maps);
+    const ctxNode = field(s, 'ctx');
+    if (ctxNode) setupCtx = ctxOf(y, ctxNode);
+  }
+  const testsNode = field(top, 'tests');
+  if (!testsNode || testsNode.kind !== 'seq') throw y.error(testsNode ?? top, "'tests' must be a list of cases");
+  const cases: CompiledCase[] = [];
+  testsNode.items.forEach((n, i) => cases.push(...compileCase(y, n, i, base, maps, setupCtx)));
+  return { file, objectPath, object, program, maps, seed, engine, setup: setupWrites, cases };
+}
+
+function pickProgram(y: YamlFile, object: ObjectSpec, nameNode: YNode | undefined, secNode: YNode | undefined): ProgramSpec {
+  const name = nameNode ? asText(y, nameNode, 'program') : undefined;
+  const sec = secNode ? asText(y, secNode, 'section') : undefined;
+  const found = object.programs.find((p) => (name === undefined || p.name === name) && (sec === undefined || p.section === sec));
+  if (found) return found;
+  const list = object.programs.map((p) => `${p.name} (section ${p.section})`).join(', ') || 'none';
+  throw y.error(nameNode ?? secNode ?? y.root, `the object has no program${name ? ` '${name}'` : ''}${sec ? ` in section '${sec}'` : ''}; it has: ${list}`);
+}
+
+function mapWrites(y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>): MapWrite[] {
+  const out: MapWrite[] = [];
+  eachMapEntry(y, node, maps, (m, k, v) => {
+    const key = encodeFor(y, m, k, 'key').bytes;
+    const value = v.kind === 'scalar' && v.value === null ? null : encodeFor(y, m, v, 'value').bytes;
+    out.push({ map: m.spec.name, key, value });
+  });
+  return out;
+}
+
+function ctxOf(y: YamlFile, node: YNode): XdpMdIn {
+  const m = asMap(y, node, 'ctx');
+  knownKeys(y, m, ['ingress_ifindex', 'rx_queue_index', 'egress_ifindex'], 'ctx (struct xdp_md)');
+  return Object.fromEntries(m.entries.map((e) => [scalarText(e.key), asUint(y, e.value, scalarText(e.key))])) as XdpMdIn;
+}
+
+function compileCase(y: YamlFile, node: YNode, index: number, base: string, maps: ReadonlyMap<string, MapInfo>, setupCtx: XdpMdIn | undefined): CompiledCase[] {
+  const c = asMap(y, node, 'a case');
+  knownKeys(y, c, CASE, 'a case');
+  const nameNode = field(c, 'name');
+  const name = nameNode ? asText(y, nameNode, 'name') : `case ${index + 1}`;
+  const line = y.position(c).line;
+  const ctxNode = field(c, 'ctx');
+  const ctx = ctxNode ? ctxOf(y, ctxNode) : setupCtx;
+  const freshNode = field(c, 'fresh');
+  const fresh = freshNode ? toPlain(freshNode) === true : false;
+  const mapsNode = field(c, 'maps');
+  const writes = mapsNode ? mapWrites(y, mapsNode, maps) : [];
+  const repeatNode = field(c, 'repeat');
+  const repeat = repeatNode ? asUint(y, repeatNode, 'repeat') : undefined;
+  const skipNode = field(c, 'skip');
+  const skip = skipNode && toPlain(skipNode) !== false ? (typeof toPlain(skipNode) === 'string' ? String(toPlain(skipNode)) : 'skipped') : undefined;
+  const packetNode = field(c, 'packet');
+  const inputs = packetNode ? packetInput(y, packetNode, base) : [undefined];
+  const expectNode = field(c, 'expect');
+  if (!expectNode) throw y.error(c, `case '${name}' has no 'expect'`);
+  return inputs.map((packet, i) => ({
+    name: inputs.length > 1 ? `${name} #${i + 1}` : name,
+    line,
+    packet,
+    ctx,
+    fresh,
+    writes,
+    repeat,
+    expect: compileExpect(y, expectNode, maps, packet),
+    ...(skip !== undefined ? { skip } : {}),
+  }));
+}

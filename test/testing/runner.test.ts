@@ -1,0 +1,154 @@
+/**
+ * The test runner on the examples (examples/tests: the tutorial's counter and drop programs and
+ * a parser, compiled by clang-19), malformed files (file:line:col errors, exit 2), failure diffs,
+ * the reporters, coverage, fuzzing, and the CLI's exit codes and speed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exitCode, fuzzRunner, junitReport, prettyReport, runTests, tapReport, toLcov, type TestReport } from '../../src/testing';
+
+const ROOT = resolve(__dirname, '../..');
+const EX = join(ROOT, 'examples/tests');
+const BAD = join(ROOT, 'fixtures/testing/bad');
+const tmp = mkdtempSync(join(tmpdir(), 'tr_runner'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string; ms: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/xdpts'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
+}
+
+function writeTest(name: string, body: string): string {
+  const p = join(tmp, name);
+  writeFileSync(p, body.replaceAll('@EX', EX));
+  return p;
+}
+
+describe('xdpts test', () => {
+  let report: TestReport;
+  it('runs the examples: every case passes', () => {
+    report = runTests({ paths: [EX], coverage: true });
+    const failed = report.files.flatMap((f) => f.cases.filter((c) => c.status !== 'pass').map((c) => `${f.file}: ${c.name}: ${JSON.stringify(c.failures)}`));
+    expect(failed).toEqual([]);
+    expect(report.passed).toBe(14);
+    expect(exitCode(report)).toBe(0);
+  });
+
+  it.each([
+    ['unknown-field', '5:5: error: unknown field \'expct\' in a case'],
+    ['bad-layer', '4:28: error: packet: ipv4.ttl: 999 does not fit in 8 bits'],
+    ['unknown-map', "4:23: error: the object has no map 'nosuch'"],
+    ['unknown-program', "2:10: error: the object has no program 'xdp_nosuch'"],
+    ['bad-key', "5:33: error: key of map 'blocklist': no member 'address'; the members are prefixlen, addr"],
+    ['bad-value', "4:41: error: value of map 'proto_count'"],
+    ['bad-yaml', '4:5: error: '],
+  ])('%s.test.yaml is refused at its line and column', (name, where) => {
+    const r = runTests({ paths: [join(BAD, `${name}.test.yaml`)] });
+    expect(r.broken).toBe(1);
+    expect(exitCode(r)).toBe(2);
+    expect(r.files[0]!.error).toContain(`${join(BAD, `${name}.test.yaml`)}:${where}`);
+  });
+
+  it('shows a failing packet field by field, and the map value as BTF prints it', () => {
+    const p = writeTest('fail.test.yaml', `object: @EX/parser.o
+tests:
+  - name: wrong ttl
+    packet: eth()/ipv4(src=192.0.2.1, ttl=64)/udp(dport=53)
+    expect:
+      action: XDP_DROP
+      packet: eth()/ipv4(src=192.0.2.1, ttl=62)/udp(dport=53)
+      maps: { proto_count: { 2: 5 } }
+`);
+    const r = runTests({ paths: [p] });
+    expect(exitCode(r)).toBe(1);
+    const f = r.files[0]!.cases[0]!.failures;
+    expect(f.map((x) => x.what)).toEqual(['action', 'packet', 'map proto_count[2]']);
+    expect(f[0]).toMatchObject({ expected: 'XDP_DROP', actual: 'XDP_PASS' });
+    expect(f[1]!.detail).toEqual(['ipv4.ttl: expected 62, got 63', expect.stringMatching(/^ipv4.checksum: expected \d+ \(0x[0-9a-f]{4}\), got \d+ \(0x[0-9a-f]{4}\)$/)]);
+    expect(f[2]).toMatchObject({ expected: '5 (05 00 00 00 00 00 00 00)', actual: '1 (01 00 00 00 00 00 00 00)' });
+    const text = prettyReport(r);
+    expect(text).toContain('✗ wrong ttl');
+    expect(text).toContain('ipv4.ttl: expected 62, got 63');
+  });
+
+  it('reports a rejected program, and passes a case that expects the rejection', () => {
+    const p = writeTest('reject.test.yaml', `object: @EX/drop.o
+tests:
+  - packet: eth()
+    expect: { rejected: "nothing" }
+`);
+    const r = runTests({ paths: [p] });
+    expect(r.files[0]!.cases[0]!.failures[0]).toMatchObject({ what: 'rejected', actual: 'the verifier accepted the program' });
+  });
+
+  it('writes JUnit XML and TAP 14 that name every case', () => {
+    const j = junitReport(report);
+    expect(j).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="xdpts" tests="14" failures="0" errors="0" skipped="0"/);
+    expect(j.match(/<testcase /g)).toHaveLength(14);
+    expect(j).toContain('name="blocked source is dropped and logged"');
+    const t = tapReport(report);
+    expect(t.split('\n').slice(0, 3)).toEqual(['TAP version 14', '1..3', expect.stringMatching(/^# Subtest: .*counter.test.yaml$/)]);
+    expect(t.match(/^ {4}ok \d+ - /gm)).toHaveLength(14);
+    expect(t).toMatch(/^ok 3 - .*parser.test.yaml$/m);
+  });
+
+  it('measures coverage from the interpreter and maps it to the C lines (lcov)', () => {
+    const lcov = toLcov(report.coverage);
+    const counter = lcov.split('end_of_record')[0]!;
+    // The counter ran 3 times (the runt was refused before running); `if (count)` never failed.
+    expect(counter).toMatch(/^SF:\/.*fixtures\/c\/counter\.c$/m);
+    expect(counter).toContain('FNDA:3,count_packets');
+    expect(counter).toContain('BRDA:17,6,0,0\nBRDA:17,6,1,3');
+    expect(counter).toContain('DA:17,3');
+    const parser = report.coverage.find((c) => c.program === 'xdp_parser')!;
+    expect(parser.insnsHit).toBeGreaterThan(100);
+    expect(parser.insnsHit).toBeLessThan(parser.insns);
+  });
+
+  it('fuzzes reproducibly: the same seed finds the same packets', () => {
+    const run = (seed: number): string =>
+      JSON.stringify(runTests({ paths: [join(EX, 'parser.test.yaml')], fuzz: { count: 30, seed, run: fuzzRunner } }).files[0]!.cases.slice(8).map((c) => ({ ...c, durationMs: 0 })));
+    const a = run(7);
+    expect(a).toBe(run(7));
+    expect(JSON.parse(a).length).toBeGreaterThan(0);
+  });
+
+  it('the CLI: exit 0, 1, 2; JUnit to a file; lcov', () => {
+    const ok = cli(['test', EX, '--reporter', 'junit', '-o', join(tmp, 'r.xml')]);
+    expect(ok.code).toBe(0);
+    expect(readFileSync(join(tmp, 'r.xml'), 'utf8')).toContain('<testsuites name="xdpts" tests="14"');
+    expect(ok.stdout).toContain('14 passed');
+    expect(cli(['test', join(tmp, 'fail.test.yaml')]).code).toBe(1);
+    const bad = cli(['test', join(BAD, 'unknown-field.test.yaml')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('unknown-field.test.yaml:5:5: error:');
+    expect(cli(['test', EX, '--coverage', 'lcov', '-o', join(tmp, 'c.info')]).code).toBe(0);
+    expect(readFileSync(join(tmp, 'c.info'), 'utf8')).toMatch(/^SF:\/.*examples\/tests\/parser\.c$/m);
+    const low = cli(['test', EX, '--min-coverage', '90']);
+    expect(low.code).toBe(1);
+    expect(low.stderr).toMatch(/xdp_parser .* covers \d+\.\d% of its instructions, below --min-coverage 90/);
+  });
+
+  it('runs 1,000 cases of the parser in under 2 s of CPU including start-up; coverage costs at most 2x', () => {
+    const cases = Array.from({ length: 1000 }, (_, i) => `  - name: case ${i}
+    packet: eth()/ipv4(src=192.0.2.${i % 250}, ttl=${(i % 60) + 2})/udp(sport=${1000 + i}, dport=53)/payload(len=${i % 64})
+    expect: { action: XDP_PASS, packet: { ipv4.ttl: ${(i % 60) + 1}, ipv4.checksum: valid } }`).join('\n');
+    const p = writeTest('many.test.yaml', `object: @EX/parser.o\ntests:\n${cases}\n`);
+    // CPU time (user + sys) of the whole process, start-up included: wall time on a shared CI
+    // machine measures the neighbours.
+    const cpu = (args: string[]): number => {
+      const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, join(ROOT, 'bin/xdpts'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(r.stdout).toContain('1000 passed');
+      const [u, s] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+      return (u! + s!) * 1000;
+    };
+    const plain = cpu(['test', p]);
+    const covered = cpu(['test', p, '--coverage']);
+    expect(plain).toBeLessThan(2000);
+    expect(covered).toBeLessThan(2 * Math.max(plain, 500));
+  });
+});
