@@ -190,7 +190,10 @@ export class KernelHelpers implements HelperContext {
     set('get_cgroup_classid', getCgroupClassid());
     set('get_current_task', getCurrentTask(this));
     set('get_ns_current_pid_tgid', getNsCurrentPidTgid(this));
-    for (const n of ['probe_read_user', 'probe_read_kernel', 'probe_read_user_str', 'probe_read_kernel_str']) set(n, probeRead());
+    set('probe_read_user', probeRead('user', false));
+    set('probe_read_kernel', probeRead('kernel', false));
+    set('probe_read_user_str', probeRead('user', true));
+    set('probe_read_kernel_str', probeRead('kernel', true));
     set('strtol', strtolHelper);
     set('strtoul', strtoulHelper);
     set('strncmp', strncmpHelper);

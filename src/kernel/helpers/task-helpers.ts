@@ -6,7 +6,7 @@
  * emulation has no kernel memory), so the probe_read helpers fail as for a bad address.
  */
 import type { HelperCall } from '../../vm';
-import { EFAULT, EINVAL, ENOENT } from '../errno';
+import { EFAULT, EINVAL, ERANGE } from '../errno';
 import { HZ } from './clock';
 import { ptrArg, type HelperContext } from './context';
 
@@ -63,19 +63,16 @@ export const getCurrentTask = (k: HelperContext) => (c: HelperCall): void => c.r
 
 /**
  * bpf_get_ns_current_pid_tgid(dev, ino, nsdata, size): pid and tgid as seen from the PID
- * namespace (dev, ino); -EINVAL for a bad size or a dev wider than 32 bits, -ENOENT for another
- * namespace; the output is cleared on error.
+ * namespace (dev, ino); -EINVAL for a bad size or another namespace, the output cleared.
  */
 export const getNsCurrentPidTgid = (k: HelperContext) => (c: HelperCall): void => {
   const size = c.u32(4);
   const dev = c.big(1);
   const ino = c.big(2);
-  let err = 0;
-  if (size !== PIDNS_INFO_SIZE || dev !== BigInt.asUintN(32, dev)) err = -EINVAL;
-  else if (dev !== BigInt(NSFS_DEV) || ino !== BigInt(PROC_PID_INIT_INO)) err = -ENOENT;
-  if (err) {
+  // Every mismatch (size, a dev wider than dev_t, another namespace) is -EINVAL.
+  if (size !== PIDNS_INFO_SIZE || dev !== BigInt(NSFS_DEV) || ino !== BigInt(PROC_PID_INIT_INO)) {
     zeroArg(c, 3, size);
-    return c.ret(err);
+    return c.ret(-EINVAL);
   }
   const out = new Uint8Array(8);
   new DataView(out.buffer).setUint32(0, k.pid, true);
@@ -85,12 +82,21 @@ export const getNsCurrentPidTgid = (k: HelperContext) => (c: HelperCall): void =
   c.ret(0);
 };
 
+/** `TASK_SIZE_MAX + PAGE_SIZE` on x86_64: kernel reads below it are refused with -ERANGE. */
+const USER_END = 0x00007ffffffff000n + 4096n;
+
 /**
  * bpf_probe_read_{kernel,user}[_str](dst, size, unsafe_ptr): the emulation has no kernel or user
- * address space, so every read faults like a bad address: the destination is zeroed and the
- * result is -EFAULT (copy_from_kernel_nofault / strncpy_from_user_nofault).
+ * address space, so every read fails as for an unmapped address, with the kernel's codes
+ * (checked on 6.18): a kernel read of a user-range address is -ERANGE
+ * (`copy_from_kernel_nofault_allowed`), any other read -EFAULT; the destination is zeroed. A
+ * zero size reads nothing and returns 0, except bpf_probe_read_kernel, which checks the
+ * address first.
  */
-export const probeRead = () => (c: HelperCall): void => {
-  zeroArg(c, 1, c.u32(2));
-  c.ret(-EFAULT);
+export const probeRead = (space: 'kernel' | 'user', str: boolean) => (c: HelperCall): void => {
+  const size = c.u32(2);
+  const addr = c.big(3);
+  if (size === 0 && (str || space === 'user')) return c.ret(0);
+  zeroArg(c, 1, size);
+  c.ret(space === 'kernel' && addr < USER_END ? -ERANGE : -EFAULT);
 };
