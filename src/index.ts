@@ -31,7 +31,8 @@ export type {
 } from './gen/runtime-contract';
 export { BPF_ANY, BPF_EXIST, BPF_NOEXIST } from './gen/runtime-contract';
 export { loadCollectionSpec, ObjectCollectionSpec, LoadedCollection, isPerCpuType, type CollectionLoadOptions } from './api/collection';
-export { MapHandle, BatchError } from './api/map';
+export { MapHandle, BatchError, newPerfReader } from './api/map';
+export { PerfReader, type PerfSample } from './api/perf';
 export { Kernel, type BtfMap, type CollectionSource, type InMemoryKernelOptions, type KernelCollection, type KernelLoadOptions, type SharedKernelOptions } from './api/kernel-api';
 export type { BtfData } from './api/btf-codec';
 export { ProgramHandle, XDP_MD_SIZE } from './api/program';

@@ -14,6 +14,7 @@ import { disposeByClose, type MaybeDisposable } from './dispose';
 import type { Fd } from './handles';
 import type { Host, Txn } from './host';
 import type { PinService } from './pins';
+import { PerfReader } from './perf';
 
 /** What a map handle knows of its map without asking the kernel (fixed at creation). */
 export interface MapInfo {
@@ -98,6 +99,14 @@ export class MapHandle<K, V> implements BpfMap<K, V> {
     const b = this.valueCodec.encode(value);
     if (b.length !== this.sysValueSize) throw new MapError('EINVAL', `map ${this.name}: value encodes to ${b.length} bytes, expected ${this.sysValueSize}`);
     return b;
+  }
+
+  /**
+   * Opens a reader of this PERF_EVENT_ARRAY (cilium/ebpf's perf.NewReader): every CPU's slot
+   * gets a ring of `perCPUBuffer` bytes; see {@link PerfReader}.
+   */
+  perfReader(opts: { perCPUBuffer?: number } = {}): PerfReader {
+    return new PerfReader(this.name, (fn) => this.host.write((t) => fn(this.live(t))), opts);
   }
 
   lookup(key: K): V | undefined {
@@ -336,4 +345,13 @@ function nextKeyOrUndefined(m: KernelMap, key: Uint8Array | undefined): Uint8Arr
     if (isErrno(e, 'ENOENT')) return undefined;
     throw e;
   }
+}
+
+/**
+ * Opens a reader of a PERF_EVENT_ARRAY map, like cilium/ebpf's `perf.NewReader(map,
+ * perCPUBuffer)`: see {@link PerfReader}. The map is any map handle of a loaded collection.
+ */
+export function newPerfReader(map: BpfMap<unknown, unknown>, perCPUBuffer?: number): PerfReader {
+  if (!(map instanceof MapHandle)) throw new MapError('EINVAL', 'newPerfReader takes a map handle of a loaded collection');
+  return map.perfReader(perCPUBuffer === undefined ? {} : { perCPUBuffer });
 }

@@ -187,7 +187,8 @@ export class Kernel {
       type: spec.type,
       keySize: spec.keySize,
       valueSize: spec.valueSize,
-      maxEntries: spec.maxEntries,
+      // bpf_object__create_map: a perf event array without max_entries gets one slot per CPU.
+      maxEntries: spec.type === BPF_MAP_TYPE.PERF_EVENT_ARRAY && spec.maxEntries === 0 ? this.ncpus : spec.maxEntries,
       flags: spec.flags,
       name: spec.name.slice(0, 15),
       ...(spec.keyTypeId ? { btfKeyTypeId: spec.keyTypeId } : {}),

@@ -21,6 +21,7 @@ const T = BPF_MAP_TYPE;
 function mapFuncCompatible(mapType: number, fn: string): boolean {
   const mapSide: Record<number, string[]> = {
     [T.PROG_ARRAY]: ['tail_call'],
+    [T.PERF_EVENT_ARRAY]: ['perf_event_read', 'perf_event_output', 'skb_output', 'perf_event_read_value', 'xdp_output'],
     [T.RINGBUF]: ['ringbuf_output', 'ringbuf_reserve', 'ringbuf_query', 'ringbuf_reserve_dynptr', 'ringbuf_submit_dynptr', 'ringbuf_discard_dynptr'],
     [T.DEVMAP]: ['redirect_map', 'map_lookup_elem'],
     [T.DEVMAP_HASH]: ['redirect_map', 'map_lookup_elem'],
@@ -33,6 +34,9 @@ function mapFuncCompatible(mapType: number, fn: string): boolean {
   if (allowed && !allowed.includes(fn)) return false;
   const fnSide: Record<string, number[]> = {
     tail_call: [T.PROG_ARRAY],
+    perf_event_read: [T.PERF_EVENT_ARRAY],
+    perf_event_output: [T.PERF_EVENT_ARRAY],
+    perf_event_read_value: [T.PERF_EVENT_ARRAY],
     ringbuf_output: [T.RINGBUF],
     ringbuf_reserve: [T.RINGBUF],
     ringbuf_query: [T.RINGBUF],

@@ -257,7 +257,7 @@ describe('user-space API checks', () => {
   });
 
   it('an unemulated kernel map type says so', () => {
-    expect(() => mk({ type: T.PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2 })).toThrow(/not emulated/);
+    expect(() => mk({ type: T.CGROUP_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2 })).toThrow(/not emulated/);
   });
 
   it('map names follow bpf_obj_name_cpy', () => {

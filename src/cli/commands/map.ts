@@ -1,9 +1,9 @@
 /**
- * `xdpts map show|dump|lookup|update|delete|pin (id N | name X | pinned P) [key ...] [value ...]`:
+ * `xdpts map show|dump|lookup|update|delete|pin|event_pipe (id N | name X | pinned P) [key ...] [value ...]`:
  * bpftool's `map` object on the emulated kernel, plain text or `-j`/`--json`.
  */
 import type { Command } from 'commander';
-import { bpftoolError, mapDelete, mapDump, mapLookup, mapPin, mapShow, mapUpdate } from '../../kernel/index';
+import { bpftoolError, mapDelete, mapDump, mapEventPipe, mapLookup, mapPin, mapShow, mapUpdate } from '../../kernel/index';
 import { runCommand } from '../output';
 import { bpftoolArgs } from './prog';
 import { emit, guarded } from './tool-output';
@@ -13,8 +13,8 @@ import { withSystem } from './net-wiring';
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('map')
-    .description('inspect and change maps (bpftool map show|dump|lookup|update|delete|pin)')
-    .argument('[args...]', '{show|list} [MAP] | dump MAP | lookup MAP key B.. | update MAP key B.. value B.. [any|exist|noexist] | delete MAP key B.. | pin MAP FILE')
+    .description('inspect and change maps (bpftool map show|dump|lookup|update|delete|pin|event_pipe)')
+    .argument('[args...]', '{show|list} [MAP] | dump MAP | lookup MAP key B.. | update MAP key B.. value B.. [any|exist|noexist] | delete MAP key B.. | pin MAP FILE | event_pipe MAP [cpu N index M]')
     .allowUnknownOption(true)
     .helpOption(false)
     .action(async (args: string[]) => {
@@ -40,8 +40,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
                   return emit(mapDelete(x, rest, json), false);
                 case 'pin':
                   return emit(mapPin(x, rest, json), false);
+                case 'event_pipe':
+                  return emit(mapEventPipe(x, rest, json), false);
                 default:
-                  return emit(bpftoolError(`unknown command '${cmd}' (map show|list|dump|lookup|update|delete|pin)`, json), false);
+                  return emit(bpftoolError(`unknown command '${cmd}' (map show|list|dump|lookup|update|delete|pin|event_pipe)`, json), false);
               }
             },
             { readonly },

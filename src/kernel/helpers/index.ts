@@ -12,3 +12,4 @@ export * from './map-helpers';
 export * from './ringbuf-helpers';
 export * from './trace-printk';
 export * from './kernel-helpers';
+export * from './perf-helpers';

@@ -16,6 +16,7 @@ import {
   forEachMapElem, mapDeleteElem, mapLookupElem, mapLookupElemOn, mapLookupPercpuElem, mapUpdateElemOn, mapPopPeekElem, mapPushElem,
   mapUpdateElem,
 } from './map-helpers';
+import { perfEventOutput, perfEventRead, perfEventReadValue } from './perf-helpers';
 import { snprintfHelper, strncmpHelper, strtolHelper, strtoulHelper, traceVprintk } from './string-helpers';
 import {
   getCgroupClassid, getCurrentAncestorCgroupId, getCurrentCgroupId, getCurrentComm, getCurrentTask, getCurrentUidGid,
@@ -62,7 +63,7 @@ export const IMPLEMENTED_HELPERS: readonly string[] = [
   'redirect', 'redirect_map', 'xdp_adjust_head', 'xdp_adjust_tail', 'xdp_adjust_meta', 'check_mtu',
   'csum_diff', 'fib_lookup', 'ringbuf_output', 'ringbuf_reserve', 'ringbuf_submit',
   'ringbuf_discard', 'ringbuf_query', 'xdp_get_buff_len', 'xdp_load_bytes', 'xdp_store_bytes',
-  'loop', 'for_each_map_elem',
+  'loop', 'for_each_map_elem', 'perf_event_output', 'perf_event_read', 'perf_event_read_value',
 ];
 
 /**
@@ -71,9 +72,6 @@ export const IMPLEMENTED_HELPERS: readonly string[] = [
  * helper's types, else when the program is loaded).
  */
 export const NOT_EMULATED_HELPERS: Readonly<Record<string, string>> = {
-  perf_event_read: 'no perf events (PERF_EVENT_ARRAY maps are not emulated)',
-  perf_event_read_value: 'no perf events (PERF_EVENT_ARRAY maps are not emulated)',
-  perf_event_output: 'no perf events (PERF_EVENT_ARRAY maps are not emulated)',
   current_task_under_cgroup: 'CGROUP_ARRAY maps are not emulated',
   send_signal: 'no user-space process to signal',
   send_signal_thread: 'no user-space process to signal',
@@ -199,6 +197,9 @@ export class KernelHelpers implements HelperContext {
     set('strncmp', strncmpHelper);
     set('snprintf', snprintfHelper);
     set('trace_vprintk', traceVprintk(this));
+    set('perf_event_output', perfEventOutput(this));
+    set('perf_event_read', perfEventRead(this));
+    set('perf_event_read_value', perfEventReadValue(this));
     set('check_mtu', xdpCheckMtu(opts.netdevMtu ?? (() => undefined)));
     const lookupId = helperId('map_lookup_elem')!;
     const updateId = helperId('map_update_elem')!;

@@ -6,7 +6,7 @@
  */
 import { mapTypeName } from '../../object/types';
 import { MapError } from '../../util/errors';
-import { errnoMessage, errnoName } from '../errno';
+import { ENOTSUPP, errnoMessage, errnoName } from '../errno';
 import type { BpfMap } from '../maps/map';
 import type { XdpManager } from '../xdp/manager';
 import { bpftoolError, hexBytes, jsonBytes, parseBytes, parseSelector, type Selector } from './bpftool-args';
@@ -14,6 +14,7 @@ import { formatValue, jsonText, type BtfJson, type ValueLayout } from './btf-val
 import { mapMemlock } from './memlock';
 import { CODE_USAGE, type ToolOutcome } from './outcome';
 import { BpffsError } from '../bpffs';
+import { BPF_MAP_TYPE } from '../../object/types';
 
 const ERRNO_BY_NAME = new Map<string, number>();
 for (let i = 1; i < 600; i++) if (errnoName(i) !== `E${i}`) ERRNO_BY_NAME.set(errnoName(i), i);
@@ -42,7 +43,7 @@ function selectMaps(mgr: XdpManager, sel: Selector): BpfMap[] | string {
   }
 }
 
-function oneMap(mgr: XdpManager, argv: readonly string[], json: boolean): { map: BpfMap; used: number } | ToolOutcome {
+export function oneMap(mgr: XdpManager, argv: readonly string[], json: boolean): { map: BpfMap; used: number } | ToolOutcome {
   const s = parseSelector(argv, ['id', 'name', 'pinned']);
   if ('error' in s) return bpftoolError(s.error, json);
   const r = selectMaps(mgr, s.sel);
@@ -121,11 +122,25 @@ function formatted(l: { key: ValueLayout; value: ValueLayout }, key: Uint8Array,
   return { key: formatValue(l.key, key), value: formatValue(l.value, value) };
 }
 
+/**
+ * `bpftool map dump` of a perf event array: every slot's lookup fails with the kernel-internal
+ * ENOTSUPP (524), printed as `Unknown error 524`, and no element is found.
+ */
+function perfArrayDump(m: BpfMap, json: boolean): ToolOutcome | undefined {
+  if (m.type !== BPF_MAP_TYPE.PERF_EVENT_ARRAY) return undefined;
+  const msg = errnoMessage(ENOTSUPP);
+  const keys = [...m.keys()];
+  if (json) return { exit: 0, stdout: [`[${keys.map((k) => JSON.stringify({ key: jsonBytes(k), value: { error: msg } })).join(',')}]`], stderr: [] };
+  return { exit: 0, stdout: [...keys.flatMap((k) => ['key:', hexBytes(k), 'value:', msg]), 'Found 0 elements'], stderr: [] };
+}
+
 /** `bpftool map dump MAP`. */
 export function mapDump(mgr: XdpManager, argv: readonly string[], json: boolean): ToolOutcome {
   const r = oneMap(mgr, argv, json);
   if ('exit' in r) return r;
   const m = r.map;
+  const fdArray = perfArrayDump(m, json);
+  if (fdArray) return fdArray;
   const entries = [...m.entries()];
   const l = m.percpu ? undefined : layoutOf(mgr, m);
   if (json) {

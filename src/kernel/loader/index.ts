@@ -4,6 +4,7 @@ export { XdpLoader, deviceStatusJson, type LoaderEnv } from './xdp-loader';
 export { statusText, statusRows, statusJson, STATUS_HEADER, deviceFeatures, featuresText, XDP_FEATURES } from './status';
 export { progShow, progPin, progTracelog, progText, progJson, isoTime, selectProgramsBy } from './bpftool-prog';
 export { mapShow, mapDump, mapLookup, mapUpdate, mapDelete, mapPin } from './bpftool-map';
+export { mapEventPipe } from './bpftool-event-pipe';
 export { bpftoolError, parseSelector, parseBytes, hexBytes, jsonBytes, type Selector } from './bpftool-args';
 export { formatValue, jsonText, layoutOf as btfValueLayout, type ValueLayout, type BtfJson } from './btf-value';
 export { mapMemlock, progMemlock } from './memlock';

@@ -32,6 +32,7 @@ import {
 import { HashMap } from './hash';
 import { LpmTrieMap } from './lpm-trie';
 import { roundUp8, type BpfMap, type MapAttr, type MapEnv, type MapSnapshot } from './map';
+import { PerfEventArrayMap } from './perf-event-array';
 import { ProgArrayMap } from './prog-array';
 import { QueueStackMap } from './queue-stack';
 import { RingBufMap } from './ringbuf';
@@ -77,6 +78,12 @@ export function checkMapAttr(attr: MapAttr): number {
     if (attr.spinLockOff < 0 || attr.spinLockOff % 4 !== 0 || attr.spinLockOff + 4 > vs) return EINVAL;
   }
   switch (type) {
+    case T.PERF_EVENT_ARRAY:
+      // fd_array_map_alloc_check, then array_map_alloc_check (BPF_F_PRESERVE_ELEMS is theirs).
+      if (vs !== 4 || flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) return EINVAL;
+      if (me === 0 || ks !== 4 || flags & ~ARRAY_CREATE_FLAG_MASK || !mapFlagsAccessOk(flags)) return EINVAL;
+      if (flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP)) return EINVAL;
+      return 0;
     case T.ARRAY:
     case T.PERCPU_ARRAY:
     case T.PROG_ARRAY: {
@@ -146,7 +153,7 @@ export function checkMapAttr(attr: MapAttr): number {
 /** Map types this kernel knows (the others are valid kernel types it does not emulate). */
 export const EMULATED_MAP_TYPES: readonly number[] = [
   T.HASH, T.ARRAY, T.PROG_ARRAY, T.PERCPU_HASH, T.PERCPU_ARRAY, T.LRU_HASH, T.LRU_PERCPU_HASH,
-  T.LPM_TRIE, T.DEVMAP, T.CPUMAP, T.XSKMAP, T.QUEUE, T.STACK, T.DEVMAP_HASH, T.RINGBUF,
+  T.LPM_TRIE, T.DEVMAP, T.CPUMAP, T.XSKMAP, T.QUEUE, T.STACK, T.DEVMAP_HASH, T.RINGBUF, T.PERF_EVENT_ARRAY,
 ];
 
 /**
@@ -167,6 +174,8 @@ export function createMap(id: number, attr: MapAttr, env: MapEnv): BpfMap {
       return new PercpuArrayMap(id, attr, env);
     case T.PROG_ARRAY:
       return new ProgArrayMap(id, attr, env);
+    case T.PERF_EVENT_ARRAY:
+      return new PerfEventArrayMap(id, attr, env);
     case T.HASH:
       return new HashMap(id, attr, env, { percpu: false, lru: false });
     case T.PERCPU_HASH:

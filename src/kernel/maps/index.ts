@@ -8,6 +8,7 @@ export { HashMap, type HashKind } from './hash';
 export type { LruSnapshot } from './lru';
 export { LpmTrieMap } from './lpm-trie';
 export { ProgArrayMap } from './prog-array';
+export { PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PerfBuffer, PerfEventArrayMap, type PerfRecord } from './perf-event-array';
 export { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP, DevMap, DevMapHash, type DevTarget } from './devmap';
 export { CpuMap } from './cpumap';
 export { XskMap } from './xskmap';

@@ -12,24 +12,15 @@ import { BPF_ANY } from './flags';
 import { arrayNextKey } from './array';
 import { BpfMap, readU32, snapArray, snapInt, u32Bytes, type BytesOrErrno } from './map';
 
-/** A program array. */
-export class ProgArrayMap extends BpfMap {
-  private readonly slots = new Map<number, number>();
-  /** Program type of the map's owner (the first program stored or the loader's program). */
-  ownerType: number | undefined;
+/**
+ * The fd-array maps (`fd_array_map_*`, kernel/bpf/arraymap.c): slots indexed by a u32 key
+ * holding a kernel object, iterated like an array, deleted one at a time (E2BIG past the end).
+ */
+export abstract class FdArrayMap<T> extends BpfMap {
+  protected readonly slots = new Map<number, T>();
 
   get size(): number {
     return this.slots.size;
-  }
-
-  /** The program id in slot `index`, for bpf_tail_call; undefined when empty. */
-  progAt(index: number): number | undefined {
-    return this.slots.get(index);
-  }
-
-  /** Empties every slot that holds program `id` (the program went away). */
-  forgetProg(id: number): void {
-    for (const [i, p] of this.slots) if (p === id) this.slots.delete(i);
   }
 
   override getNextKey(key: Uint8Array | null): BytesOrErrno {
@@ -40,6 +31,22 @@ export class ProgArrayMap extends BpfMap {
     const index = readU32(key);
     if (index >= this.maxEntries) return -E2BIG;
     return this.slots.delete(index) ? 0 : -ENOENT;
+  }
+}
+
+/** A program array. */
+export class ProgArrayMap extends FdArrayMap<number> {
+  /** Program type of the map's owner (the first program stored or the loader's program). */
+  ownerType: number | undefined;
+
+  /** The program id in slot `index`, for bpf_tail_call; undefined when empty. */
+  progAt(index: number): number | undefined {
+    return this.slots.get(index);
+  }
+
+  /** Empties every slot that holds program `id` (the program went away). */
+  forgetProg(id: number): void {
+    for (const [i, p] of this.slots) if (p === id) this.slots.delete(i);
   }
 
   protected override sysLookup(key: Uint8Array): BytesOrErrno {
