@@ -130,11 +130,15 @@ export function runDirective(a: Assembly, stmt: Statement): void {
     case '.balign': {
       const [n, fill, max] = splitCommas(toks).map((t) => (t.length ? constant(a, stmt, t, at) : undefined));
       if (n === undefined) return;
+      // llvm-mc (AsmParser::parseDirectiveAlign) reads the operand as a 64-bit value and allows
+      // powers of two below 2^32; a negative one aligns to nothing.
+      if (n >= 1n << 64n || n < -(1n << 63n)) return a.error(stmt, at(toks[0]), 'literal value out of range for directive');
+      if (lname === '.p2align' && n >= 32n) return a.error(stmt, at(toks[0]), 'invalid alignment value');
       // BPF's MCAsmInfo keeps the ELF default: `.align` counts bytes, `.p2align` a power of two.
-      const bytes = lname === '.p2align' ? 1n << n : n;
-      if (bytes <= 0n || (bytes & (bytes - 1n)) !== 0n || bytes > 1n << 16n) {
-        return a.error(stmt, at(toks[0]), 'alignment must be a power of 2');
-      }
+      const bytes = lname === '.p2align' ? (n < 0n ? 1n : 1n << n) : n <= 0n ? 1n : n;
+      if ((bytes & (bytes - 1n)) !== 0n || bytes > 1n << 32n) return a.error(stmt, at(toks[0]), 'alignment must be a power of 2');
+      const pad = (Number(bytes) - (a.current.size % Number(bytes))) % Number(bytes);
+      if (pad > 1 << 24) return a.error(stmt, at(toks[0]), `alignment to ${bytes} bytes would pad the section by ${pad} bytes`);
       a.alignTo(Number(bytes), Number(fill ?? 0n), max === undefined ? undefined : Number(max));
       return;
     }

@@ -24,13 +24,20 @@ const PREC: Record<string, number> = {
   '|': 1, '^': 2, '&': 3, '<<': 4, '>>': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6,
 };
 
+/**
+ * How deeply parentheses and unary operators may nest. Chains of binary operators are parsed and
+ * evaluated without recursion (llvm-mc assembles `1+1+...` of 20,000 terms); nesting deeper than
+ * this is refused with an error at its column instead of overflowing the stack.
+ */
+const MAX_NESTING = 1000;
+
 /** Parses an expression from `toks[pos]`; returns the tree and the index after it. */
 export function parseExpr(toks: readonly Token[], pos: number): { expr: Expr; next: number } | ExprError {
-  return parseBinary(toks, pos, 1);
+  return parseBinary(toks, pos, 1, 0);
 }
 
-function parseBinary(toks: readonly Token[], pos: number, minPrec: number): { expr: Expr; next: number } | ExprError {
-  const lhs = parseUnary(toks, pos);
+function parseBinary(toks: readonly Token[], pos: number, minPrec: number, depth: number): { expr: Expr; next: number } | ExprError {
+  const lhs = parseUnary(toks, pos, depth);
   if ('message' in lhs) return lhs;
   let { expr, next } = lhs;
   for (;;) {
@@ -38,7 +45,7 @@ function parseBinary(toks: readonly Token[], pos: number, minPrec: number): { ex
     if (!t || t.kind !== 'op') break;
     const p = PREC[t.text];
     if (p === undefined || p < minPrec) break;
-    const rhs = parseBinary(toks, next + 1, p + 1);
+    const rhs = parseBinary(toks, next + 1, p + 1, depth);
     if ('message' in rhs) return rhs;
     expr = { kind: 'binary', op: t.text, left: expr, right: rhs.expr, col: t.col };
     next = rhs.next;
@@ -46,19 +53,20 @@ function parseBinary(toks: readonly Token[], pos: number, minPrec: number): { ex
   return { expr, next };
 }
 
-function parseUnary(toks: readonly Token[], pos: number): { expr: Expr; next: number } | ExprError {
+function parseUnary(toks: readonly Token[], pos: number, depth: number): { expr: Expr; next: number } | ExprError {
   const t = toks[pos];
   if (!t) {
     const last = toks[toks.length - 1];
     return { col: last ? last.col + last.text.length : 1, message: 'unknown token in expression' };
   }
+  if (depth > MAX_NESTING) return { col: t.col, message: `expression nested more than ${MAX_NESTING} levels deep` };
   if (t.kind === 'op' && (t.text === '-' || t.text === '~' || t.text === '+' || t.text === '!')) {
-    const r = parseUnary(toks, pos + 1);
+    const r = parseUnary(toks, pos + 1, depth + 1);
     if ('message' in r) return r;
     return { expr: { kind: 'unary', op: t.text, arg: r.expr, col: t.col }, next: r.next };
   }
   if (t.kind === 'op' && t.text === '(') {
-    const r = parseBinary(toks, pos + 1, 1);
+    const r = parseBinary(toks, pos + 1, 1, depth + 1);
     if ('message' in r) return r;
     const close = toks[r.next];
     if (!close || close.kind !== 'op' || close.text !== ')') {
@@ -100,32 +108,46 @@ export function evalLinear(e: Expr, lookup: (name: string) => bigint | undefined
       return { constant: e.op === '~' ? ~a.constant : a.constant === 0n ? 1n : 0n, terms: new Map() };
     }
     case 'binary': {
-      const a = evalLinear(e.left, lookup);
-      if ('message' in a) return a;
-      const b = evalLinear(e.right, lookup);
-      if ('message' in b) return b;
-      if (e.op === '+') return add(a, b);
-      if (e.op === '-') return add(a, scale(b, -1n));
-      if (e.op === '*' && a.terms.size === 0) return scale(b, a.constant);
-      if (e.op === '*' && b.terms.size === 0) return scale(a, b.constant);
-      if (a.terms.size || b.terms.size) return { col: e.col, message: 'expected relocatable expression' };
-      const x = a.constant;
-      const y = b.constant;
-      if ((e.op === '/' || e.op === '%') && y === 0n) return { col: e.col, message: 'division by zero' };
-      const mask = (1n << 64n) - 1n;
-      switch (e.op) {
-        case '*': return konst(x * y);
-        case '/': return konst(x / y);
-        case '%': return konst(x % y);
-        case '<<': return konst(BigInt.asIntN(64, (x << (y & 63n)) & mask));
-        case '>>': return konst(x >> (y & 63n));
-        case '&': return konst(x & y);
-        case '|': return konst(x | y);
-        case '^': return konst(x ^ y);
+      // Walk the left spine without recursion: `1+1+...+1` is a left-deep tree as long as the source.
+      const spine: (Expr & { kind: 'binary' })[] = [];
+      let leftmost: Expr = e;
+      while (leftmost.kind === 'binary') {
+        spine.push(leftmost);
+        leftmost = leftmost.left;
       }
-      return { col: e.col, message: `unknown operator '${e.op}'` };
+      let acc = evalLinear(leftmost, lookup);
+      for (let i = spine.length - 1; i >= 0 && !('message' in acc); i--) {
+        const node = spine[i]!;
+        const b = evalLinear(node.right, lookup);
+        acc = 'message' in b ? b : applyBinary(node.op, node.col, acc, b);
+      }
+      return acc;
     }
   }
+}
+
+/** One binary operation on two linear forms (only + and - and scaling keep symbols). */
+function applyBinary(op: string, col: number, a: Linear, b: Linear): Linear | ExprError {
+  if (op === '+') return add(a, b);
+  if (op === '-') return add(a, scale(b, -1n));
+  if (op === '*' && a.terms.size === 0) return scale(b, a.constant);
+  if (op === '*' && b.terms.size === 0) return scale(a, b.constant);
+  if (a.terms.size || b.terms.size) return { col, message: 'expected relocatable expression' };
+  const x = a.constant;
+  const y = b.constant;
+  if ((op === '/' || op === '%') && y === 0n) return { col, message: 'division by zero' };
+  const mask = (1n << 64n) - 1n;
+  switch (op) {
+    case '*': return konst(x * y);
+    case '/': return konst(x / y);
+    case '%': return konst(x % y);
+    case '<<': return konst(BigInt.asIntN(64, (x << (y & 63n)) & mask));
+    case '>>': return konst(x >> (y & 63n));
+    case '&': return konst(x & y);
+    case '|': return konst(x | y);
+    case '^': return konst(x ^ y);
+  }
+  return { col, message: `unknown operator '${op}'` };
 }
 
 function konst(v: bigint): Linear {
