@@ -7,146 +7,408 @@
 
 /** Programs the kernel refuses and xdpts accepts (target: none). */
 export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
+  'atomics/at_mv_misaligned32':
+    'A7 misaligned map value access (atomics) not detected - kernel: EACCES misaligned value access off 0+0+3 size 4; xdpts: OK',
+  'atomics/at_mv_misaligned64':
+    'A7 misaligned map value access (atomics) not detected - kernel: EACCES misaligned value access off 0+0+4 size 8; xdpts: OK',
+  'atomics/at_mv_ro_map':
+    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=8; xdpts: OK',
+  'atomics/at_mv_wo_map_fetch':
+    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES read from map forbidden, value_size=48 off=0 size=8; xdpts: OK',
+  'atomics/at_mv_wo_map_nofetch':
+    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES read from map forbidden, value_size=48 off=0 size=8; xdpts: OK',
+  'atomics/at_var_off_stack':
+    'A13 atomic op on a variable-offset stack pointer - kernel: EACCES variable offset stack pointer cannot be passed into helper function; var_off=(0x0; 0x8) off=-16 size=8; xdpts: OK',
+  'calls/call_bounded_recursion':
+    'A5 the call stack limit counts 8 frames - kernel: E2BIG the call stack of 8 frames is too deep !; xdpts: OK',
+  'calls/call_global_ptr_arg':
+    'A10 global subprogram args come from its BTF prototype: int f(void) has no readable R1 - kernel: EACCES R1 !read_ok; xdpts: OK',
+  'ctx/ctx_ldsx_s32_data':
+    'A4 sign-extending loads of converted ctx fields (data, data_end, meta) - kernel: EACCES invalid bpf_context access off=0 size=4; xdpts: OK',
+  'helpers/hp_csum_null_nonzero_size':
+    'A12 NULL with a non-zero size to a nullable memory argument - kernel: EACCES R1 type=scalar expected=fp; xdpts: OK',
+  'jmp/jd_ptr_cmp_zero_dead':
+    'A11 the kernel explores `if ctx == 0` (xdpts prunes a compare of a non-NULL pointer with 0) - kernel: EACCES frame pointer is read only; xdpts: OK',
   'map_value/mv_rd_wo_refused':
-    'BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES read from map forbidden, value_size=48 off=0 size=8; xdpts: OK',
+    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES read from map forbidden, value_size=48 off=0 size=8; xdpts: OK',
   'map_value/mv_wr_ro_refused':
-    'BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=8; xdpts: OK',
+    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=8; xdpts: OK',
   'map_value/mv_st_imm_ro':
-    'BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=4; xdpts: OK',
+    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=4; xdpts: OK',
   'map_value/mv_atomic_ro':
-    'BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=8; xdpts: OK',
+    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=8; xdpts: OK',
+  'raw/raw_end_src_set':
+    'kernel: EINVAL BPF_END uses reserved fields; xdpts: OK',
+  'raw/raw_ja_reserved_imm':
+    'kernel: EINVAL BPF_JA uses reserved fields; xdpts: OK',
+  'raw/raw_ja_src_set':
+    'kernel: EINVAL BPF_JA uses reserved fields; xdpts: OK',
+  'raw/raw_lddw_second_nonzero':
+    'kernel: EINVAL invalid bpf_ld_imm64 insn; xdpts: OK',
+  'raw/raw_lddw_second_off':
+    'kernel: EINVAL invalid bpf_ld_imm64 insn; xdpts: OK',
+  'raw/raw_lddw_first_off':
+    'kernel: EINVAL BPF_LD_IMM64 uses reserved fields; xdpts: OK',
 };
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
 export const KNOWN_WRONG_REJECTS: Record<string, string> = {
+  'atomics/at_stk_src_ptr':
+    'R6 privileged programs may store pointers to the stack with atomics - kernel: OK ; xdpts: EACCES R10 leaks addr into mem',
+  'bounds/bd_bswap16_masked':
+    'R13 bswap/le/be of a known range loses bounds - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+  'bounds/bd_le32_masked':
+    'R13 bswap/le/be of a known range loses bounds - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+  'bounds/bd_neg_of_neg':
+    'R10 negation loses bounds - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+  'bounds/bd_two_regs_diff_id':
+    'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+  'bounds/bd_linked_plus_const':
+    'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
+  'helpers/hp_csum_map_value_or_null':
+    'R16 a nullable map value is accepted for ARG_PTR_TO_MEM_OR_NULL - kernel: OK ; xdpts: EACCES R1 type=map_value_or_null expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
+  'helpers/hp_ktime_coarse':
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_ktime_get_coarse_ns#160',
+  'helpers/hp_check_mtu':
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_check_mtu#163',
+  'helpers/hp_strtol_ok':
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
+  'jmp/jd_movsx_neg':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'jmp/jd_neg_range':
+    'R10 negation loses bounds - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'jmp/jd_copy_plus_const_learns':
+    'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'ldsx/sx_s8_stack_const':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'ldsx/sx_s8_stack_const_pos':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'ldsx/sx_s16_stack_const':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'ldsx/sx_s32_stack_const':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'ldsx/sx_s8_of_u64_spill':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'ldsx/sx_s8_masked_positive':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'ldsx/sx_movsx_s8_of_spill_fill':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'ldsx/sx_movsx_w_s16':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
+  'ldsx/sx_movsx_s32_varoff_stack':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES math between fp pointer and register with unbounded min value is not allowed',
+  'ldsx/sx_movsx_s32_varoff_w':
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES math between fp pointer and register with unbounded min value is not allowed',
+  'loops/mg_simple':
+    'R11 may_goto is not implemented - kernel: OK ; xdpts: EINVAL may_goto is not supported by xdpts\' verifier',
+  'loops/mg_unbounded_counter':
+    'R11 may_goto is not implemented - kernel: OK ; xdpts: EINVAL may_goto is not supported by xdpts\' verifier',
+  'loops/mg_stack_index':
+    'R11 may_goto is not implemented - kernel: OK ; xdpts: EINVAL may_goto is not supported by xdpts\' verifier',
   'map_value/mv_array_const_key_reg':
-    'ARRAY lookup with an in-bounds constant key is non-NULL - kernel: OK ; xdpts: EACCES R0 invalid mem access \'map_value_or_null\'',
+    'R9 ARRAY lookup with an in-bounds constant key is non-NULL - kernel: OK ; xdpts: EACCES R0 invalid mem access \'map_value_or_null\'',
   'map_value/mv_array_const_key_imm':
-    'ARRAY lookup with an in-bounds constant key is non-NULL - kernel: OK ; xdpts: EACCES R0 invalid mem access \'map_value_or_null\'',
+    'R9 ARRAY lookup with an in-bounds constant key is non-NULL - kernel: OK ; xdpts: EACCES R0 invalid mem access \'map_value_or_null\'',
   'packet/pkt_var_off_negative':
-    'kernel: OK ; xdpts: EACCES math between pkt pointer and register with unbounded min value is not allowed',
+    'R10 negation loses bounds - kernel: OK ; xdpts: EACCES math between pkt pointer and register with unbounded min value is not allowed',
+  'ptr/pt_atomic_ptr_into_map':
+    'kernel: OK ; xdpts: EACCES R10 leaks addr into mem',
+  'ptr/pt_cmp_value_or_null_ptrs':
+    'kernel: OK ; xdpts: EACCES R6 invalid mem access \'map_value_or_null\'',
+  'raw/raw_exit_reserved':
+    'kernel: OK ; xdpts: EINVAL BPF_EXIT uses reserved fields',
+  'spill/sp_const_u32_u32':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES R0 unbounded memory access, make sure to bounds check any such access',
+  'spill/sp_const_u16_u16':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
+  'spill/sp_const_u8_u8':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
+  'spill/sp_imm_u32_u32':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES R0 unbounded memory access, make sure to bounds check any such access',
+  'spill/sp_imm_u16_u16':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
+  'spill/sp_imm_u8_u8':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
+  'spill/sp_range_u32':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES R7 unbounded memory access, make sure to bounds check any such access',
+  'spill/sp_range_u16':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
+  'spill/sp_range_u8':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
+  'spill/sp_range_u64_fill_u32':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES R7 unbounded memory access, make sure to bounds check any such access',
+  'spill/sp_zero_slot_u8_read':
+    'R3 STACK_ZERO: narrow reads of a zeroed slot are known zero - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=295 size=8',
+  'spill/sp_zero_slot_u32_upper':
+    'R3 STACK_ZERO: narrow reads of a zeroed slot are known zero - kernel: OK ; xdpts: EACCES R0 unbounded memory access, make sure to bounds check any such access',
+  'spill/sp_id_u64_bound_carries':
+    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+  'spill/sp_id_u32_bound_carries':
+    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R7 unbounded memory access, make sure to bounds check any such access',
+  'spill/sp_id_fill_then_bound':
+    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+  'spill/sp_id_dead_branch_u32':
+    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R9 !read_ok',
+  'spill/sp_id_dead_branch_u16':
+    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R9 !read_ok',
+  'spill/sp_id_dead_branch_u8_of_u64':
+    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R9 !read_ok',
+  'spill/sp_scalar_fill_into_helper_size':
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
   'stack/stk_probe_read_into_stack':
-    'base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
   'stack/stk_probe_read_size_zero':
-    'base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
   'stack/stk_strtol_ptr_res':
-    'base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
 };
 
 /** Both refuse, with a different last error line (target: at least 95% equal). */
 export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
+  'atomics/at_stk_misaligned':
+    'A8 misaligned stack access not detected - kernel: EACCES misaligned stack access off 0+0+-4 size 8; xdpts: EACCES invalid read from stack R10 off=-4 size=8',
+  'atomics/at_mv_add_oob':
+    'A7 misaligned map value access (atomics) not detected - kernel: EACCES misaligned value access off 0+0+44 size 8; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'bounds/bd_ult_49':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=1',
+  'bounds/bd_mul_const_over':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=49 size=1',
+  'bounds/bd_lsh_over':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=60 size=1',
+  'bounds/bd_or_const_over':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
+  'bounds/bd_arsh_negative':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
+  'bounds/bd_w_mod':
+    'kernel: EINVAL math between map_value pointer and register with unbounded min value is not allowed; xdpts: EACCES R7 unbounded memory access, make sure to bounds check any such access',
+  'bounds/bd_jset_no_bound':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
+  'bounds/bd_jset_low_bits':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
+  'bounds/bd_bswap16_unbounded':
+    'R13 bswap/le/be of a known range loses bounds - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+  'calls/call_pkt_check_in_callee_then_read':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+  'calls/call_pkt_arg_unchecked':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R1(id=0,off=0,r=0)',
+  'calls/call_value_arg_oob':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'helpers/hp_csum_map_value_over':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=0 size=52',
+  'helpers/hp_csum_map_value_off_over':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'helpers/hp_csum_pkt_short_check':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=8, R1(id=0,off=0,r=4)',
+  'helpers/hp_csum_pkt_unchecked':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=8, R1(id=0,off=0,r=0)',
+  'helpers/hp_key_pkt':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=8, R2(id=0,off=0,r=0)',
+  'helpers/hp_ringbuf_reserve_leak':
+    'kernel: EINVAL BPF_EXIT instruction in main prog would lead to reference leak; xdpts: EACCES Unreleased reference id=2 alloc_insn=4',
+  'helpers/hp_ringbuf_reserve_write_past':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to memory, mem_size=16 off=16 size=8',
+  'helpers/hp_perf_event_output_nomap':
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EINVAL cannot pass map_type 2 into func bpf_perf_event_output#25; xdpts: EINVAL program of this type cannot use helper bpf_perf_event_output#25',
+  'helpers/hp_probe_read_kernel_null_dst':
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EACCES R1 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
+  'helpers/hp_for_each_map_elem_oob':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R3 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'ldsx/sx_s16_value_oob':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=47 size=2',
+  'ldsx/sx_s8_pkt_oob':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=1 size=1, R2(id=0,off=1,r=1)',
+  'ldsx/sx_s8_pkt_then_and':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=1,off=0,r=0)',
+  'loops/lp_pkt_walk_no_check':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+  'loops/lp_value_walk_oob':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=4',
   'map_value/mv_rd_u32_45':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=45 size=4',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=45 size=4',
   'map_value/mv_rd_u32_48':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=4',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=4',
   'map_value/mv_rd_u64_41':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=41 size=8',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=41 size=8',
   'map_value/mv_rd_u8_48':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=1',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=1',
   'map_value/mv_rd_small_u32_8':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=8 off=8 size=4',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=8 off=8 size=4',
   'map_value/mv_rd_byte_u16_0':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=1 off=0 size=2',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=1 off=0 size=2',
   'map_value/mv_rd_neg_off':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=-4 size=4',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=-4 size=4',
   'map_value/mv_wr_u64_44':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
   'map_value/mv_var_masked_over':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=8',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=8',
   'map_value/mv_var_umax_check_off1':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=45 size=4',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=45 size=4',
   'map_value/mv_var_rsh':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
   'map_value/mv_var_neg':
-    'kernel: EACCES R7 min value is negative, either use unsigned index or do a if (index >=0) check.; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+    'R10 negation loses bounds - kernel: EACCES R7 min value is negative, either use unsigned index or do a if (index >=0) check.; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
   'map_value/mv_var_then_const_off':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=47 size=8',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=47 size=8',
   'map_value/mv_var_then_const_off_over':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=8',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=8',
   'map_value/mv_ptr_as_key_off_end':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=46 size=4',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=46 size=4',
   'map_value/mv_lookup_ringbuf':
     'kernel: EACCES invalid zero-sized read; xdpts: EACCES cannot pass map_type 27 into func bpf_map_lookup_elem#1',
   'packet/pkt_rd_u8_past':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)',
   'packet/pkt_rd_u16_straddle':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=13 size=2, R2(id=0,off=13,r=14)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=13 size=2, R2(id=0,off=13,r=14)',
   'packet/pkt_rd_u32_past':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=17 size=4, R2(id=0,off=17,r=20)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=17 size=4, R2(id=0,off=17,r=20)',
   'packet/pkt_rd_u64_past':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=1 size=8, R2(id=0,off=1,r=8)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=1 size=8, R2(id=0,off=1,r=8)',
   'packet/pkt_rd_neg_off':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=-1 size=1, R2(id=0,off=-1,r=8)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=-1 size=1, R2(id=0,off=-1,r=8)',
   'packet/pkt_rd_zero_check':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
   'packet/pkt_rd_over_max_check':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
   'packet/pkt_wr_u8_past':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)',
   'packet/pkt_wr_u32_past':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=5 size=4, R2(id=0,off=5,r=8)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=5 size=4, R2(id=0,off=5,r=8)',
   'packet/pkt_cmp_gt_wrong_side':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=8, R2(id=0,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=8, R2(id=0,off=0,r=0)',
   'packet/pkt_cmp_ge_taken_one_less':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=4 size=4, R2(id=0,off=4,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=4 size=4, R2(id=0,off=4,r=0)',
   'packet/pkt_cmp_jmp32_no_range':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
   'packet/pkt_cmp_eq_no_range':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
   'packet/pkt_no_check':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
   'packet/pkt_ptr_sub_ptr_len':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
   'packet/pkt_data_sub_const':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=-8 size=1, R2(id=0,off=-8,r=8)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=-8 size=1, R2(id=0,off=-8,r=8)',
   'packet/pkt_range_advanced_ptr_oob':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R4 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=14 size=1, R4(id=0,off=14,r=14)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R4 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=14 size=1, R4(id=0,off=14,r=14)',
   'packet/pkt_var_off_no_recheck':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=4, R2(id=1,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=4, R2(id=1,off=0,r=0)',
   'packet/pkt_var_off_ihl_short_check':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R4 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=16 size=2, R4(id=1,off=16,r=16)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R4 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=16 size=2, R4(id=1,off=16,r=16)',
   'packet/pkt_var_off_large_mask':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=1,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=1,off=0,r=0)',
   'packet/meta_read_no_check':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
   'packet/meta_read_past_data':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=8 size=1, R2(id=0,off=8,r=8)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=8 size=1, R2(id=0,off=8,r=8)',
   'packet/meta_checked_against_end':
-    'last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+  'precision/pr_diamonds_offset_unchecked':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
+  'precision/pr_two_paths_second_oob':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'precision/pr_prune_needs_precise_stack':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'precision/pr_prune_through_call':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'precision/pr_scalar_id_lost_by_alu':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
+  'precision/pr_pkt_range_two_paths':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=8 size=8, R2(id=0,off=8,r=8)',
+  'precision/pr_w_precise_through_mov32':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'precision/pr_precise_through_alu':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'precision/pr_precise_through_atomic':
+    'kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+  'ptr/pt_ptr_as_helper_size':
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EACCES R2 type=fp expected=scalar; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
+  'raw/raw_opcode_00':
+    'kernel: EINVAL Invalid insn code at line_info[0].insn_off; xdpts: EINVAL unknown opcode 00',
+  'raw/raw_mov_imm_off_set':
+    'kernel: EINVAL BPF_MOV uses reserved fields; xdpts: EINVAL unknown opcode b7',
+  'raw/raw_mov_reg_off_bad':
+    'kernel: EINVAL BPF_MOV uses reserved fields; xdpts: EINVAL unknown opcode bf',
+  'raw/raw_movsx_off_bad':
+    'kernel: EINVAL BPF_MOV uses reserved fields; xdpts: EINVAL unknown opcode bf',
+  'raw/raw_sdiv_off_bad':
+    'kernel: EINVAL BPF_ALU uses reserved fields; xdpts: EINVAL unknown opcode 37',
+  'raw/raw_end_imm_8':
+    'kernel: EINVAL BPF_END uses reserved fields; xdpts: EINVAL unknown opcode d4',
+  'raw/raw_end_imm_24':
+    'kernel: EINVAL BPF_END uses reserved fields; xdpts: EINVAL unknown opcode dc',
+  'raw/raw_jeq_imm_src_set':
+    'kernel: EINVAL BPF_JMP/JMP32 uses reserved fields; xdpts: EINVAL BPF_JMP uses reserved fields',
+  'raw/raw_call_helper_0':
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EINVAL program of this type cannot use helper bpf_unspec#0; xdpts: EINVAL invalid func unknown#0',
+  'raw/raw_call_kfunc_bad_id':
+    'kernel: EINVAL kernel btf_id 1 is not a function; xdpts: EINVAL calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF',
+  'raw/raw_xadd_bad_imm':
+    'kernel: EINVAL BPF_ATOMIC uses invalid atomic opcode 42; xdpts: EINVAL unknown opcode db',
+  'raw/raw_atomic_u16':
+    'kernel: EINVAL invalid atomic operand size; xdpts: EINVAL unknown opcode cb',
+  'raw/raw_ldx_mem_r10_write':
+    'kernel: EACCES frame pointer is read only; xdpts: EACCES invalid bpf_context access off=0 size=8',
+  'spill/sp_const_u64_u64_oob':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=1',
+  'spill/sp_const_u32_u32_oob':
+    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES R0 unbounded memory access, make sure to bounds check any such access',
+  'spill/sp_const_u8_u16_fill':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
+  'spill/sp_range_too_big':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
+  'spill/sp_ptr_value_adj_fill_oob':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'spill/sp_id_broken_by_write':
+    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: EACCES R7 min value is negative, either use unsigned index or do a if (index >=0) check.; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
   'stack/stk_u64_m4_misaligned':
-    'misaligned stack access not detected - kernel: EACCES misaligned stack access off 0+0+-4 size 8; xdpts: EACCES invalid write to stack R10 off=-4 size=8',
+    'A8 misaligned stack access not detected - kernel: EACCES misaligned stack access off 0+0+-4 size 8; xdpts: EACCES invalid write to stack R10 off=-4 size=8',
   'stack/stk_var_read_past_init':
-    'variable-offset stack message: kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset read from stack R2 var_off=(0x0; 0x1f) off=-24 size=1; xdpts: EACCES invalid variable-offset read from stack R2 var_off=(0x0; 0x1f) off=8 size=1',
+    'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset read from stack R2 var_off=(0x0; 0x1f) off=-24 size=1; xdpts: EACCES invalid variable-offset read from stack R2 var_off=(0x0; 0x1f) off=8 size=1',
   'stack/stk_var_read_crosses_top':
-    'variable-offset stack message: kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset read from stack R2 var_off=(0x0; 0xf) off=-8 size=1; xdpts: EACCES invalid variable-offset read from stack R2 var_off=(0x0; 0xf) off=0 size=1',
+    'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset read from stack R2 var_off=(0x0; 0xf) off=-8 size=1; xdpts: EACCES invalid variable-offset read from stack R2 var_off=(0x0; 0xf) off=0 size=1',
   'stack/stk_var_write_crosses_top':
-    'variable-offset stack message: kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset write to stack R2 var_off=(0x0; 0xf) off=-8 size=1; xdpts: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xf) off=0 size=1',
+    'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset write to stack R2 var_off=(0x0; 0xf) off=-8 size=1; xdpts: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xf) off=0 size=1',
   'stack/stk_var_write_big_range':
-    'variable-offset stack message: kernel prints the fixed offset (and EINVAL) - kernel: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xfff) off=-4096 size=1; xdpts: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xfff) off=0 size=1',
+    'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xfff) off=-4096 size=1; xdpts: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xfff) off=0 size=1',
   'stack/stk_probe_read_too_big':
-    'base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ...) missing for XDP - kernel: EINVAL invalid write to stack R1 off=-16 size=24; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EINVAL invalid write to stack R1 off=-16 size=24; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
   'stack/stk_strtol_res_misaligned':
-    'base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ...) missing for XDP - kernel: EACCES misaligned stack access off 0+-20+0 size 8; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EACCES misaligned stack access off 0+-20+0 size 8; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
   'stack/stk_strtol_res_short':
-    'base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ...) missing for XDP - kernel: EINVAL invalid write to stack R4 off=-4 size=8; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
+    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EINVAL invalid write to stack R4 off=-4 size=8; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
 };
 
 /** Both accept, with a different processed-instruction or state count (target: at least 90% equal). */
 export const KNOWN_COUNT_GAPS: Record<string, string> = {
   'alu/alu_bswap16_range':
-    'movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
+    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
   'alu/alu_le16_range':
-    'movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
+    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
   'alu/alu_movsx8_range':
-    'movsx/bswap result range: the kernel knows the check is a dead branch - kernel 6 insns/0 states, xdpts 10/1',
+    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 6 insns/0 states, xdpts 10/1',
   'alu/alu_movsx16_range':
-    'movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
+    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
   'alu/alu_movsx32_range':
-    'movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
+    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
   'alu/alu_movsx32_w_range':
-    'movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
+    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
+  'calls/call_global_r0_is_unknown':
+    'kernel 8 insns/0 states, xdpts 6/0',
+  'loops/lp_bitmask_diamonds':
+    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 80 insns/8 states, xdpts 16385/2048',
   'map_value/mv_null_spill_check_fill':
     'kernel 13 insns/1 states, xdpts 14/1',
+  'precision/pr_diamonds_unused':
+    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 53 insns/5 states, xdpts 776/86',
+  'precision/pr_diamonds_returned':
+    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 53 insns/5 states, xdpts 1025/128',
+  'precision/pr_diamonds16_returned':
+    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 107 insns/11 states, xdpts 262145/32768',
+  'precision/pr_diamonds_spilled':
+    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 57 insns/6 states, xdpts 1281/148',
+  'precision/pr_diamonds_stack_counter':
+    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 38 insns/4 states, xdpts 71/8',
+  'precision/pr_many_states_same_pc':
+    'kernel 16 insns/1 states, xdpts 22/2',
   'stack/stk_var_signed_range':
     'kernel 12 insns/1 states, xdpts 14/1',
 };

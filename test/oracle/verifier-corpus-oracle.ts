@@ -43,10 +43,14 @@ function keepLog(log: string): string {
   return log.length <= LOG_KEEP ? log : log.slice(log.indexOf('\n', log.length - LOG_KEEP) + 1);
 }
 
-/** Every program of every corpus object, in file then program order. */
-export function corpusPrograms(): CorpusProgram[] {
+/**
+ * The corpus's programs, in file then program order: `fast` ones (npm test), the `slow_*.c` files
+ * whose programs run into the 1M-instruction budget (test/heavy), or all.
+ */
+export function corpusPrograms(which: 'fast' | 'slow' | 'all' = 'all'): CorpusProgram[] {
   const out: CorpusProgram[] = [];
-  for (const f of readdirSync(CORPUS_DIR).filter((x) => x.endsWith('.o')).sort()) {
+  const files = readdirSync(CORPUS_DIR).filter((x) => x.endsWith('.o') && (which === 'all' || x.startsWith('slow_') === (which === 'slow')));
+  for (const f of files.sort()) {
     const object = join(CORPUS_DIR, f);
     const spec = loadObject(new Uint8Array(readFileSync(object)), f);
     for (const prog of spec.programs) out.push({ key: `${f.slice(0, -2)}/${prog.name}`, object, prog, maps: spec.maps });
@@ -60,7 +64,8 @@ export function corpusPrograms(): CorpusProgram[] {
  * to packet, off=14 size=1, ...`): the one users search for.
  */
 export function lastErrorLine(log: string): string {
-  return errorLines(log).at(-1) ?? '';
+  // `infinite loop detected at insn N` is followed by dumps of the two equal states.
+  return errorLines(log).filter((l) => !/^(cur|old) state: /.test(l)).at(-1) ?? '';
 }
 
 /** Parses the loader's `=== OBJECT PROGRAM` blocks. */
@@ -90,7 +95,7 @@ export function parseLoaderOutput(out: string): Map<string, Verdict> {
 export function kernelCorpusVerdicts(loader: string, objects: readonly string[]): Map<string, Verdict> {
   const res = new Map<string, Verdict>();
   for (const o of objects) {
-    const r = spawnSync(loader, [], { input: `${o} *\n`, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 300_000 });
+    const r = spawnSync(loader, [], { input: `${o} *\n`, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 900_000 });
     for (const [k, v] of parseLoaderOutput(r.stdout ?? '')) res.set(k, v);
   }
   return res;
@@ -125,6 +130,12 @@ export interface Comparison {
   accepted: number;
   /** Both reject and the whole level-1 log is equal. */
   logsEqual: number;
+}
+
+/** The keys of GAPS that belong to the compared programs KEYS, sorted. */
+export function gapsAmong(gaps: Record<string, string>, keys: readonly string[]): string[] {
+  const set = new Set(keys);
+  return Object.keys(gaps).filter((k) => set.has(k)).sort();
 }
 
 export function compareVerdicts(keys: readonly string[], kernel: (k: string) => Verdict | undefined, ours: (k: string) => Verdict): Comparison {

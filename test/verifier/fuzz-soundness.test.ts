@@ -11,15 +11,8 @@ import {
   BPF_ALU64_IMM, BPF_ALU64_REG, BPF_ALU32_IMM, BPF_EXIT_INSN, BPF_JMP_IMM, BPF_JMP_REG, BPF_LDX_MEM, BPF_MOV64_IMM,
   BPF_MOV64_REG, BPF_STX_MEM, BPF_ST_MEM, toSpec,
 } from './builder';
+import { rng } from './random-xdp';
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SIZES = ['b', 'h', 'w', 'dw'] as const;
 const ALU = ['add', 'sub', 'and', 'or', 'xor', 'lsh', 'rsh', 'mul', 'arsh'];
