@@ -13,7 +13,6 @@ import {
 } from './builder';
 import { rng } from './random-xdp';
 
-
 const SIZES = ['b', 'h', 'w', 'dw'] as const;
 const ALU = ['add', 'sub', 'and', 'or', 'xor', 'lsh', 'rsh', 'mul', 'arsh'];
 
