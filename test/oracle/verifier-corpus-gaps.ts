@@ -49,34 +49,20 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
     'kernel: EINVAL invalid bpf_ld_imm64 insn; xdpts: OK',
   'raw/raw_lddw_first_off':
     'kernel: EINVAL BPF_LD_IMM64 uses reserved fields; xdpts: OK',
+  'stack/stk_strtol_res_misaligned':
+    'A8 misaligned stack access not detected - kernel: EACCES misaligned stack access off 0+-20+0 size 8; xdpts: OK',
 };
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
 export const KNOWN_WRONG_REJECTS: Record<string, string> = {
   'atomics/at_stk_src_ptr':
     'R6 privileged programs may store pointers to the stack with atomics - kernel: OK ; xdpts: EACCES R10 leaks addr into mem',
-  'bounds/bd_bswap16_masked':
-    'R13 bswap/le/be of a known range loses bounds - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
-  'bounds/bd_le32_masked':
-    'R13 bswap/le/be of a known range loses bounds - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
-  'bounds/bd_neg_of_neg':
-    'R10 negation loses bounds - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
   'bounds/bd_two_regs_diff_id':
     'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
   'bounds/bd_linked_plus_const':
     'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
   'helpers/hp_csum_map_value_or_null':
     'R16 a nullable map value is accepted for ARG_PTR_TO_MEM_OR_NULL - kernel: OK ; xdpts: EACCES R1 type=map_value_or_null expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
-  'helpers/hp_ktime_coarse':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_ktime_get_coarse_ns#160',
-  'helpers/hp_check_mtu':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_check_mtu#163',
-  'helpers/hp_strtol_ok':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
-  'jmp/jd_movsx_neg':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
-  'jmp/jd_neg_range':
-    'R10 negation loses bounds - kernel: OK ; xdpts: EACCES frame pointer is read only',
   'jmp/jd_copy_plus_const_learns':
     'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES frame pointer is read only',
   'ldsx/sx_s8_stack_const':
@@ -87,18 +73,12 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
     'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
   'ldsx/sx_s32_stack_const':
     'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
-  'ldsx/sx_s8_of_u64_spill':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
   'ldsx/sx_s8_masked_positive':
     'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
-  'ldsx/sx_movsx_s8_of_spill_fill':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
-  'ldsx/sx_movsx_w_s16':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
   'ldsx/sx_movsx_s32_varoff_stack':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES math between fp pointer and register with unbounded min value is not allowed',
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
   'ldsx/sx_movsx_s32_varoff_w':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES math between fp pointer and register with unbounded min value is not allowed',
+    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
   'loops/mg_simple':
     'R11 may_goto is not implemented - kernel: OK ; xdpts: EINVAL may_goto is not supported by xdpts\' verifier',
   'loops/mg_unbounded_counter':
@@ -109,8 +89,6 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
     'R9 ARRAY lookup with an in-bounds constant key is non-NULL - kernel: OK ; xdpts: EACCES R0 invalid mem access \'map_value_or_null\'',
   'map_value/mv_array_const_key_imm':
     'R9 ARRAY lookup with an in-bounds constant key is non-NULL - kernel: OK ; xdpts: EACCES R0 invalid mem access \'map_value_or_null\'',
-  'packet/pkt_var_off_negative':
-    'R10 negation loses bounds - kernel: OK ; xdpts: EACCES math between pkt pointer and register with unbounded min value is not allowed',
   'ptr/pt_atomic_ptr_into_map':
     'kernel: OK ; xdpts: EACCES R10 leaks addr into mem',
   'ptr/pt_cmp_value_or_null_ptrs':
@@ -153,14 +131,6 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
     'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R9 !read_ok',
   'spill/sp_id_dead_branch_u8_of_u64':
     'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R9 !read_ok',
-  'spill/sp_scalar_fill_into_helper_size':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
-  'stack/stk_probe_read_into_stack':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
-  'stack/stk_probe_read_size_zero':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
-  'stack/stk_strtol_ptr_res':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: OK ; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
 };
 
 /** Both refuse, with a different last error line (target: at least 95% equal). */
@@ -179,14 +149,12 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
   'bounds/bd_arsh_negative':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
-  'bounds/bd_w_mod':
-    'kernel: EINVAL math between map_value pointer and register with unbounded min value is not allowed; xdpts: EACCES R7 unbounded memory access, make sure to bounds check any such access',
   'bounds/bd_jset_no_bound':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
   'bounds/bd_jset_low_bits':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
   'bounds/bd_bswap16_unbounded':
-    'R13 bswap/le/be of a known range loses bounds - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
   'calls/call_pkt_check_in_callee_then_read':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
   'calls/call_pkt_arg_unchecked':
@@ -207,10 +175,6 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'kernel: EINVAL BPF_EXIT instruction in main prog would lead to reference leak; xdpts: EACCES Unreleased reference id=2 alloc_insn=4',
   'helpers/hp_ringbuf_reserve_write_past':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to memory, mem_size=16 off=16 size=8',
-  'helpers/hp_perf_event_output_nomap':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EINVAL cannot pass map_type 2 into func bpf_perf_event_output#25; xdpts: EINVAL program of this type cannot use helper bpf_perf_event_output#25',
-  'helpers/hp_probe_read_kernel_null_dst':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EACCES R1 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
   'helpers/hp_for_each_map_elem_oob':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R3 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
   'ldsx/sx_s16_value_oob':
@@ -245,8 +209,6 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=45 size=4',
   'map_value/mv_var_rsh':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
-  'map_value/mv_var_neg':
-    'R10 negation loses bounds - kernel: EACCES R7 min value is negative, either use unsigned index or do a if (index >=0) check.; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
   'map_value/mv_var_then_const_off':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=47 size=8',
   'map_value/mv_var_then_const_off_over':
@@ -319,8 +281,6 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
   'precision/pr_precise_through_atomic':
     'kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
-  'ptr/pt_ptr_as_helper_size':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EACCES R2 type=fp expected=scalar; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
   'raw/raw_opcode_00':
     'kernel: EINVAL Invalid insn code at line_info[0].insn_off; xdpts: EINVAL unknown opcode 00',
   'raw/raw_mov_imm_off_set':
@@ -340,7 +300,7 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
   'raw/raw_call_helper_0':
     'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EINVAL program of this type cannot use helper bpf_unspec#0; xdpts: EINVAL invalid func unknown#0',
   'raw/raw_call_kfunc_bad_id':
-    'kernel: EINVAL kernel btf_id 1 is not a function; xdpts: EINVAL calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF',
+    'kernel: EINVAL kernel btf_id 1 is not a function; xdpts: EINVAL xdpts: kfunc #1 is not emulated',
   'raw/raw_xadd_bad_imm':
     'kernel: EINVAL BPF_ATOMIC uses invalid atomic opcode 42; xdpts: EINVAL unknown opcode db',
   'raw/raw_atomic_u16':
@@ -369,28 +329,10 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset write to stack R2 var_off=(0x0; 0xf) off=-8 size=1; xdpts: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xf) off=0 size=1',
   'stack/stk_var_write_big_range':
     'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xfff) off=-4096 size=1; xdpts: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xfff) off=0 size=1',
-  'stack/stk_probe_read_too_big':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EINVAL invalid write to stack R1 off=-16 size=24; xdpts: EINVAL program of this type cannot use helper bpf_probe_read_kernel#113',
-  'stack/stk_strtol_res_misaligned':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EACCES misaligned stack access off 0+-20+0 size 8; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
-  'stack/stk_strtol_res_short':
-    'R1 base helpers (bpf_base_func_proto: probe_read_kernel, strtol, ktime_get_coarse_ns, check_mtu, perf_event_output ...) missing for XDP - kernel: EINVAL invalid write to stack R4 off=-4 size=8; xdpts: EINVAL program of this type cannot use helper bpf_strtol#105',
 };
 
 /** Both accept, with a different processed-instruction or state count (target: at least 90% equal). */
 export const KNOWN_COUNT_GAPS: Record<string, string> = {
-  'alu/alu_bswap16_range':
-    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
-  'alu/alu_le16_range':
-    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
-  'alu/alu_movsx8_range':
-    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 6 insns/0 states, xdpts 10/1',
-  'alu/alu_movsx16_range':
-    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
-  'alu/alu_movsx32_range':
-    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
-  'alu/alu_movsx32_w_range':
-    'C1 movsx/bswap result range: the kernel knows the check is a dead branch - kernel 5 insns/0 states, xdpts 7/0',
   'calls/call_global_r0_is_unknown':
     'kernel 8 insns/0 states, xdpts 6/0',
   'loops/lp_bitmask_diamonds':
