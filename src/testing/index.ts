@@ -13,3 +13,4 @@ export { jsonReport } from './report/json';
 export { toLcov, coverageSummary, coveragePercent, programCoverage, type ProgramCoverage } from './coverage';
 export { packetDiff, actionName } from './expect';
 export { fuzzRunner, mutate } from './fuzz';
+export { kernelOracle, kernelAvailable, disagreement, type KernelOracle, type KernelCaseResult } from './kernel-oracle';

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { XdptsError } from '../util/index';
+import type { BpfMap } from '../kernel/index';
 import type { VmCoverage } from '../vm/index';
 import { programCoverage, sumCounters, type ProgramCoverage } from './coverage';
 import { check } from './expect';
@@ -26,8 +27,10 @@ export interface TestSpec extends LoadOptions {
   readonly fuzz?: { readonly count: number; readonly seed: number; readonly run: FuzzRunner };
 }
 
-/** Checks a case on another implementation; returns a disagreement, or undefined. */
-export type CaseOracle = (cf: CompiledFile, c: CompiledCase, emulated: { retval: number; dataOut: Uint8Array } | { errno: string }) => string | undefined;
+/** Checks a case on another implementation (the real kernel): a disagreement, or undefined. */
+export interface CaseOracle {
+  check(cf: CompiledFile, c: CompiledCase, emulated: { retval: number; dataOut: Uint8Array } | { errno: string }, maps: ReadonlyMap<string, BpfMap>): string | undefined;
+}
 
 /** Runs the fuzzer over a compiled file; returns extra case results. */
 export type FuzzRunner = (cf: CompiledFile, count: number, seed: number, baseline?: VmCoverage) => CaseResult[];
@@ -145,8 +148,8 @@ function runCase(cf: CompiledFile, c: CompiledCase, target: Target | Rejection, 
   const failures = check(c, out, target.maps, cf.maps);
   if (oracle) {
     const r = out.result;
-    const disagreement = oracle(cf, c, 'errno' in r ? { errno: r.errno } : { retval: r.retval, dataOut: r.dataOut });
-    if (disagreement) failures.push({ what: 'kernel', expected: 'the real kernel to agree', actual: disagreement });
+    const disagreement = oracle.check(cf, c, 'errno' in r ? { errno: r.errno } : { retval: r.retval, dataOut: r.dataOut }, target.maps);
+    if (disagreement) failures.push({ what: 'kernel', expected: 'the real kernel to agree with xdpts', actual: disagreement });
   }
   return failures;
 }

@@ -14,7 +14,7 @@ import { assemble } from '../../asm';
 import { writeElf } from '../../elf';
 import { loadObject, type ObjectSpec } from '../../object';
 import {
-  coveragePercent, coverageSummary, exitCode, fuzzRunner, jsonReport, junitReport, prettyReport, runTests, tapReport, toLcov, type TestReport,
+  coveragePercent, coverageSummary, exitCode, fuzzRunner, kernelOracle, type KernelOracle, jsonReport, junitReport, prettyReport, runTests, tapReport, toLcov, type TestReport,
 } from '../../testing';
 
 import { UsageError } from '../../util/errors';
@@ -96,16 +96,25 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         const fuzz = uint(opts.fuzz, '--fuzz', 1e6);
         const seed = uint(opts.seed, '--seed') ?? 1;
         if (opts.engine !== undefined && opts.engine !== 'jit' && opts.engine !== 'interp') throw new UsageError(`invalid --engine '${opts.engine}': expected jit or interp`);
-        let oracle;
-        if (opts.kernel) err('xdpts test: --kernel: not available yet; running on the emulator alone');
-        const report = runTests({
+        let oracle: KernelOracle | undefined;
+        if (opts.kernel) {
+          const k = kernelOracle();
+          if (typeof k === 'string') err(`xdpts test: --kernel: ${k}; running on the emulator alone`);
+          else oracle = k;
+        }
+        let report: TestReport;
+        try {
+          report = runTests({
           paths: paths.length ? paths : ['.'],
           buildSource,
           coverage: covFormat !== undefined || minCov !== undefined || fuzz !== undefined,
           ...(opts.engine ? { engine: opts.engine as 'jit' | 'interp' } : {}),
           ...(oracle ? { oracle } : {}),
           ...(fuzz !== undefined ? { fuzz: { count: fuzz, seed, run: fuzzRunner } } : {}),
-        });
+          });
+        } finally {
+          oracle?.close();
+        }
         const lcovTo = opts.coverageFile ?? (covFormat === 'lcov' && !opts.reporter && !opts.json ? opts.output : undefined);
         if (covFormat === 'lcov' && !lcovTo) throw new UsageError('--coverage lcov needs -o FILE or --coverage-file FILE');
         if (lcovTo) writeFileSync(lcovTo, toLcov(report.coverage));

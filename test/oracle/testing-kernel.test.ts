@@ -1,0 +1,71 @@
+/**
+ * `xdpts test --kernel` against the real kernel: every case of examples/tests was run through
+ * BPF_PROG_TEST_RUN (bpftool prog run) with its maps, and the kernel's verdicts, packets and map
+ * contents are recorded in fixtures/testing/kernel-examples.json. Without root the emulator is
+ * checked against that record; with root the kernel is asked again live (pins /sys/fs/bpf/xdptsT_*).
+ * Re-recorded only with XDPTS_UPDATE_FIXTURES=1.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { disagreement, kernelOracle, runTests, type CaseOracle, type KernelCaseResult } from '../../src/testing';
+import { needs, tools } from '../helpers/tools';
+
+const ROOT = resolve(__dirname, '../..');
+const EX = join(ROOT, 'examples/tests');
+const FIXTURE = join(ROOT, 'fixtures/testing/kernel-examples.json');
+
+interface Recorded {
+  file: string;
+  name: string;
+  result: KernelCaseResult;
+}
+
+describe('the test runner agrees with the real kernel', () => {
+  it('on the recorded kernel results of every example case', () => {
+    if (process.env['XDPTS_UPDATE_FIXTURES'] === '1' && tools.kernel) {
+      const k = kernelOracle('xdptsT_');
+      if (typeof k === 'string') throw new Error(k);
+      try {
+        runTests({ paths: [EX], oracle: k });
+      } finally {
+        k.close();
+      }
+      writeFileSync(FIXTURE, JSON.stringify(k.records.map((r) => ({ ...r, file: basename(r.file) })), null, 1) + '\n');
+    }
+    expect(existsSync(FIXTURE), 'fixture missing: run with XDPTS_UPDATE_FIXTURES=1 as root').toBe(true);
+    const recorded = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Recorded[];
+    expect(recorded.length).toBe(14);
+    expect(recorded.filter((r) => r.result.errno === 'EINVAL')).toHaveLength(1);
+    const seen: string[] = [];
+    const replay: CaseOracle = {
+      check(cf, c, emulated, maps) {
+        const r = recorded.find((x) => x.file === basename(cf.file) && x.name === c.name);
+        if (!r) return `no kernel record for ${c.name}`;
+        seen.push(c.name);
+        return disagreement(emulated, r.result, maps);
+      },
+    };
+    const report = runTests({ paths: [EX], oracle: replay });
+    expect(report.files.flatMap((f) => f.cases.flatMap((c) => c.failures))).toEqual([]);
+    expect(seen).toHaveLength(14);
+  });
+
+  it('reports a disagreement with both results', () => {
+    const d = disagreement({ retval: 2, dataOut: Uint8Array.of(1, 2) }, { retval: 1, packet: '0102', maps: {} }, new Map());
+    expect(d).toBe('retval: xdpts 2, kernel 1');
+    expect(disagreement({ errno: 'EINVAL' }, { retval: 2, packet: '', maps: {} }, new Map())).toBe('test_run: xdpts EINVAL, kernel ran (retval 2)');
+  });
+
+  it.skipIf(!tools.kernel)(`live: every example case on BPF_PROG_TEST_RUN${needs('kernel')}`, () => {
+    const k = kernelOracle('xdptsT_');
+    if (typeof k === 'string') throw new Error(k);
+    try {
+      const report = runTests({ paths: [EX], oracle: k });
+      expect(report.files.flatMap((f) => f.cases.flatMap((c) => c.failures))).toEqual([]);
+      expect(k.records).toHaveLength(14);
+    } finally {
+      k.close();
+    }
+  });
+});
