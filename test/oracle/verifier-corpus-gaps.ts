@@ -25,6 +25,10 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
     'A10 global subprogram args come from its BTF prototype: int f(void) has no readable R1 - kernel: EACCES R1 !read_ok; xdpts: OK',
   'ctx/ctx_ldsx_s32_data':
     'A4 sign-extending loads of converted ctx fields (data, data_end, meta) - kernel: EACCES invalid bpf_context access off=0 size=4; xdpts: OK',
+  'globals/gl_outer_value_arith':
+    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R0 pointer arithmetic on map_ptr prohibited; xdpts: OK',
+  'globals/gp_call_scalar_with_ptr':
+    'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EINVAL Caller passes invalid args into func#1 (\'gp_scalar\'); xdpts: OK',
   'helpers/hp_csum_null_nonzero_size':
     'A12 NULL with a non-zero size to a nullable memory argument - kernel: EACCES R1 type=scalar expected=fp; xdpts: OK',
   'jmp/jd_ptr_cmp_zero_dead':
@@ -61,6 +65,10 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
     'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
   'bounds/bd_linked_plus_const':
     'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
+  'globals/gl_outer_lookup':
+    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: OK ; xdpts: EACCES R1 type=map_value expected=map_ptr',
+  'globals/gl_outer_value_deref':
+    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=4 off=0 size=8',
   'helpers/hp_csum_map_value_or_null':
     'R16 a nullable map value is accepted for ARG_PTR_TO_MEM_OR_NULL - kernel: OK ; xdpts: EACCES R1 type=map_value_or_null expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
   'jmp/jd_copy_plus_const_learns':
@@ -161,6 +169,22 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R1(id=0,off=0,r=0)',
   'calls/call_value_arg_oob':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
+  'globals/gl_ro_arr_past':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=24 off=24 size=4',
+  'globals/gl_data_past':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=8 off=8 size=8',
+  'globals/gl_bss_var_index_over':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R6 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=32 off=32 size=4',
+  'globals/gl_outer_inner_not_checked':
+    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R1 type=map_ptr_or_null expected=map_ptr; xdpts: EACCES R1 type=map_value_or_null expected=map_ptr',
+  'globals/gl_outer_inner_value_oob':
+    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES R1 type=map_value expected=map_ptr',
+  'globals/gp_call_mem_stack_short':
+    'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EINVAL Caller passes invalid args into func#1 (\'gp_mem\'); xdpts: EACCES invalid read from stack R1 off=28 size=4',
+  'globals/gp_call_mem_no_check_null':
+    'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EACCES R1 invalid mem access \'mem_or_null\'; xdpts: EACCES R1 invalid mem access \'scalar\'',
+  'globals/gp_call_ctx_wrong':
+    'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EINVAL Caller passes invalid args into func#1 (\'gp_ctx\'); xdpts: EACCES invalid read from stack R1 off=12 size=4',
   'helpers/hp_csum_map_value_over':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=0 size=52',
   'helpers/hp_csum_map_value_off_over':
@@ -335,6 +359,20 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
 export const KNOWN_COUNT_GAPS: Record<string, string> = {
   'calls/call_global_r0_is_unknown':
     'kernel 8 insns/0 states, xdpts 6/0',
+  'globals/gl_tail_call_in_subprog':
+    'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 8 insns/1 states, xdpts 7/0',
+  'globals/gp_call_mem_stack':
+    'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 12 insns/1 states, xdpts 11/1',
+  'globals/gp_call_mem_stack_uninit':
+    'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 9 insns/1 states, xdpts 8/1',
+  'globals/gp_call_mem_null':
+    'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 8 insns/1 states, xdpts 6/0',
+  'globals/gp_call_mem_value':
+    'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 17 insns/1 states, xdpts 16/1',
+  'globals/gp_call_mem_value_or_null':
+    'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 14 insns/1 states, xdpts 15/1',
+  'globals/gp_call_mem_pkt':
+    'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 15 insns/1 states, xdpts 14/1',
   'loops/lp_bitmask_diamonds':
     'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 80 insns/8 states, xdpts 16385/2048',
   'map_value/mv_null_spill_check_fill':
