@@ -372,9 +372,15 @@ export class Kernel {
    */
   runXdp(prog: LoadedProgram | number, input: XdpInput, opts: RunOptions = {}): KernelXdpResult {
     const p = typeof prog === 'number' ? this.requireProgram(prog) : prog;
-    this.helpers.beginRun({ cpu: opts.cpu ?? 0, ...(opts.comm ? { comm: opts.comm } : {}), ...(opts.pid ? { pid: opts.pid } : {}) });
-    const r = p.vm.runXdp(input);
-    return Object.assign(Object.create(Object.getPrototypeOf(r) as object) as XdpResult, r, { redirect: this.helpers.redirect }) as KernelXdpResult;
+    // No spreads or copies here: this is every test_run's and every hook delivery's path.
+    const h = this.helpers;
+    h.cpu = opts.cpu ?? 0;
+    if (opts.comm) h.comm = opts.comm;
+    if (opts.pid) h.pid = opts.pid;
+    h.redirect = null;
+    const r = p.vm.runXdp(input) as XdpResult & { redirect?: RedirectInfo | null };
+    r.redirect = h.redirect;
+    return r as KernelXdpResult;
   }
 
   /** BPF_PROG_TEST_RUN for an XDP program, with the kernel's checks (see src/kernel/test-run.ts). */

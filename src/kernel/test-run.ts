@@ -121,10 +121,14 @@ export function testRunXdp(kernel: Kernel, prog: LoadedProgram, opts: TestRunOpt
   const r = kernel.runXdp(prog, { packet: linear, ingressIfindex: ingress, rxQueueIndex: queue, repeat }, { cpu: opts.cpu ?? 0, comm: 'xdpts' });
   const metaLen = r.meta.length;
   const outLen = metaLen + r.packet.length + (frags?.length ?? 0);
-  const dataOut = new Uint8Array(outLen);
-  dataOut.set(r.meta, 0);
-  dataOut.set(r.packet, metaLen);
-  if (frags) dataOut.set(frags, metaLen + r.packet.length);
+  // r.packet is the run's own copy: it is data_out as it is unless metadata or frags join it.
+  let dataOut = r.packet;
+  if (outLen !== r.packet.length) {
+    dataOut = new Uint8Array(outLen);
+    dataOut.set(r.meta, 0);
+    dataOut.set(r.packet, metaLen);
+    if (frags) dataOut.set(frags, metaLen + r.packet.length);
+  }
   if (opts.dataSizeOut !== undefined && outLen > opts.dataSizeOut)
     throw new TestRunError(ENOSPC, `test run: data_out of ${outLen} bytes does not fit the ${opts.dataSizeOut}-byte buffer`);
   const lo = r.r0lo >>> 0;

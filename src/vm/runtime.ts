@@ -134,6 +134,8 @@ export class Run implements Memory, HelperCall {
    */
   private readonly expBytes: Uint8Array[] = [];
   private readonly expTags: number[] = [];
+  /** Live entries of expBytes/expTags (the arrays keep their length: truncating costs more than a run). */
+  private expN = 0;
   private readonly exposed = new Map<Uint8Array, number>();
   readonly mem: Memory = this;
 
@@ -171,10 +173,9 @@ export class Run implements Memory, HelperCall {
   /** Ends a top-level run: releases the regions exposed during it. */
   end(): void {
     if (this.wrote) this.dirtyFrom = this.stackLow;
-    if (this.expTags.length > 0) {
-      for (const tag of this.expTags) this.space.removeRegion(tag);
-      this.expTags.length = 0;
-      this.expBytes.length = 0;
+    if (this.expN > 0) {
+      for (let i = 0; i < this.expN; i++) this.space.removeRegion(this.expTags[i]!);
+      this.expN = 0;
     }
     if (this.exposed.size > 0) {
       for (const tag of this.exposed.values()) this.space.removeRegion(tag);
@@ -332,20 +333,36 @@ export class Run implements Memory, HelperCall {
 
   expose(bytes: Uint8Array, writable: boolean): number {
     const eb = this.expBytes;
-    const n = eb.length;
+    const n = this.expN;
     for (let i = 0; i < n; i++) if (eb[i] === bytes) return this.expTags[i]!;
     if (n < EXPOSE_LINEAR) {
-      const tag = this.space.alloc(new RegionImpl('map value', bytes, writable));
-      eb.push(bytes);
-      this.expTags.push(tag);
+      const tag = this.space.alloc(this.valueRegion(bytes, writable));
+      eb[n] = bytes;
+      this.expTags[n] = tag;
+      this.expN = n + 1;
       return tag;
     }
     let tag = this.exposed.get(bytes);
     if (tag === undefined) {
-      tag = this.space.alloc(new RegionImpl('map value', bytes, writable));
+      tag = this.space.alloc(this.valueRegion(bytes, writable));
       this.exposed.set(bytes, tag);
     }
     return tag;
+  }
+
+  /** Regions of map values seen by earlier runs, by their bytes (a region's bounds never change). */
+  private readonly valueRegions = [new WeakMap<Uint8Array, RegionImpl>(), new WeakMap<Uint8Array, RegionImpl>()] as const;
+
+  /**
+   * The region over a map value's bytes: made once per value and reused by later runs (a map
+   * hands out the same bytes for an element while it lives), as a DataView per lookup per run
+   * was most of a short program's cost.
+   */
+  private valueRegion(bytes: Uint8Array, writable: boolean): RegionImpl {
+    const cache = this.valueRegions[writable ? 1 : 0];
+    let r = cache.get(bytes);
+    if (r === undefined) cache.set(bytes, (r = new RegionImpl('map value', bytes, writable)));
+    return r;
   }
 
   /** Exposes raw-mode memory as the ld_abs source and returns its tag. */
