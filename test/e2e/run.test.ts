@@ -36,7 +36,7 @@ describe('xdpts run', () => {
       r0: '0x2',
       action: 'XDP_PASS',
       packet: udp(53),
-      maps: { pkt_count: [{ key: '00000000', value: '0100000000000000' }] },
+      maps: { pkt_count: [{ key: '00000000', value: '0100000000000000', formatted: { key: 0, value: 1 } }] },
     });
   });
 
@@ -74,8 +74,10 @@ describe('xdpts run', () => {
     const j = JSON.parse(r.stdout);
     expect(j.results.map((x: { action: string }) => x.action)).toEqual(['XDP_PASS', 'XDP_DROP', 'XDP_DROP']);
     // blocked[htons(9)] counts the two drops; proto_count[17] the three UDP packets.
-    expect(j.maps.blocked).toEqual([{ key: '0009', value: '02000000' }]);
-    expect(j.maps.proto_count).toEqual([{ key: '11000000', value: '0300000000000000' }]);
+    // Beside the hex, the values decoded from BTF as bpftool's map dump -j does (a __be16 key
+    // read in host order: 0x0900).
+    expect(j.maps.blocked).toEqual([{ key: '0009', value: '02000000', formatted: { key: 2304, value: 2 } }]);
+    expect(j.maps.proto_count).toEqual([{ key: '11000000', value: '0300000000000000', formatted: { key: 17, value: 3 } }]);
     const cap = readPcap(new Uint8Array(readFileSync(outF)));
     expect(cap.records.map((x) => toHex(x.data))).toEqual(frames.map(toHex));
     const text = xdpts('run', 'fixtures/oracle/parser.o', '--pcap', inF);

@@ -35,7 +35,7 @@ describe.skipIf(!tools.kernel)(`xdpts run --pcap equals bpftool prog run${needs(
           expect({ r0: got.results[i]!.r0, packet: got.results[i]!.packet }, p.name).toEqual({ r0: `0x${k.retval!.toString(16)}`, packet: toHex(k.dataOut!) });
         });
         const want = kernelMapDump(ko);
-        const mine = Object.fromEntries(Object.entries(got.maps).map(([n, rows]) => [n.replace(/\./g, '_'), [...rows].sort((a, b) => (a.key < b.key ? -1 : 1))]));
+        const mine = Object.fromEntries(Object.entries(got.maps).map(([n, rows]) => [n.replace(/\./g, '_'), rows.map(({ key, value }) => ({ key, value })).sort((a, b) => (a.key < b.key ? -1 : 1))]));
         expect(mine).toEqual(want);
       } finally {
         kernelUnloadAll(ko);

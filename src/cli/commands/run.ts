@@ -11,14 +11,19 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { decode } from '../../isa';
-import { Kernel, TestRunError, xdpActionName, type BpfMap, type LoadedProgram, type TestRunResult, type XdpMdIn } from '../../kernel';
+import { btfValueLayout, Kernel, TestRunError, xdpActionName, type BpfMap, type LoadedProgram, type Selector, type TestRunResult, type XdpMdIn } from '../../kernel';
 import { loadObject, type ObjectSpec, type ProgramSpec } from '../../object';
 import { readPcap, writePcap, LINKTYPE_ETHERNET } from '../../pcap';
 import { UsageError, VerifierError } from '../../util/errors';
-import { fromHex, toHex } from '../../util/hex';
+import { fromHex } from '../../util/hex';
 import { CliFailure, EXIT_FAIL, EXIT_OK, err, out, outJson, runCommand, type CommonOptions } from '../output';
 import { readInput } from './build';
 import type { RegisterCommand } from './index';
+import { runLive } from './run-live';
+import { applyMapInit, type MapLayouts } from './run-maps';
+import { jsonResult, mapsJson, textMaps, textResult } from './run-output';
+
+export { bpftoolHexdump, dumpMap } from './run-output';
 
 interface RunOptions extends CommonOptions {
   section?: string;
@@ -31,6 +36,9 @@ interface RunOptions extends CommonOptions {
   engine?: string;
   seed?: string;
   ctx?: string[];
+  mapInit?: string;
+  pinned?: string;
+  id?: string;
 }
 
 /** Fields of `struct xdp_md` that `--ctx` may set. */
@@ -73,72 +81,6 @@ export function pickProgram(spec: ObjectSpec, section?: string, name?: string): 
     throw new UsageError(`no program with ${want}; the object has: ${list}`);
   }
   return found;
-}
-
-/** Every entry of a map as user space sees it (bpftool map dump), hex key and value. */
-export function dumpMap(m: BpfMap): { key: string; value: string }[] {
-  const rows: { key: string; value: string }[] = [];
-  for (const [k, v] of m.entries()) rows.push({ key: toHex(k), value: toHex(v) });
-  return rows;
-}
-
-/** A hex dump the way `bpftool prog run ... data_out -` prints one. */
-export function bpftoolHexdump(b: Uint8Array): string {
-  const lines: string[] = [];
-  for (let off = 0; off < b.length; off += 16) {
-    const row = b.subarray(off, off + 16);
-    const groups: string[] = [];
-    for (let i = 0; i < row.length; i += 2) groups.push(toHex(row.subarray(i, i + 2)));
-    const ascii = [...row].map((c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.')).join('');
-    const text = ascii.length > 8 ? `${ascii.slice(0, 8)} ${ascii.slice(8)}` : ascii;
-    lines.push(`${off.toString(16).padStart(7, '0')}\t${groups.join(' ').padEnd(39)} | ${text}`);
-  }
-  return lines.join('\n');
-}
-
-function spaced(hex: string): string {
-  return (hex.match(/../g) ?? []).join(' ');
-}
-
-interface JsonResult {
-  r0: string;
-  action: string;
-  packet: string;
-  duration_ns?: number;
-  fault?: string;
-}
-
-function jsonResult(r: TestRunResult, repeat: number | undefined): JsonResult {
-  return {
-    r0: r.r0,
-    action: xdpActionName(r.retval),
-    packet: toHex(r.dataOut),
-    ...(repeat !== undefined ? { duration_ns: r.durationNs } : {}),
-    ...(r.fault ? { fault: r.fault.message } : {}),
-  };
-}
-
-function textResult(r: TestRunResult, repeat: number | undefined, label?: string): string {
-  const dur = repeat !== undefined && repeat > 1 ? 'duration (average)' : 'duration';
-  const lines = [
-    ...(label ? [label] : []),
-    `Return value: ${r.retval}, ${dur}: ${r.durationNs}ns`,
-    `Action: ${xdpActionName(r.retval)}`,
-  ];
-  if (r.fault) lines.push(`Fault: ${r.fault.message}`);
-  lines.push(`Packet out (${r.dataOut.length} bytes${r.metaLen ? `, ${r.metaLen} of metadata first` : ''}):`);
-  if (r.dataOut.length) lines.push(bpftoolHexdump(r.dataOut));
-  return lines.join('\n');
-}
-
-function textMaps(maps: ReadonlyMap<string, BpfMap>): string {
-  const lines: string[] = [];
-  for (const [name, m] of maps) {
-    const rows = dumpMap(m);
-    lines.push(`Map ${name} (${m.typeName}, id ${m.id}): ${rows.length} ${rows.length === 1 ? 'entry' : 'entries'}`);
-    for (const r of rows) lines.push(`  key: ${spaced(r.key)}  value: ${spaced(r.value)}`);
-  }
-  return lines.join('\n');
 }
 
 function runRawFile(bytes: Uint8Array, opts: RunOptions): number {
@@ -192,6 +134,12 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   const picked = pickProgram(spec, opts.section, opts.name);
   const kernel = new Kernel({ engine: engineOf(opts.engine), ...seedOpt(opts) });
   const { prog, maps } = loadForRun(kernel, spec, picked);
+  const layoutsOf = (name: string): MapLayouts | undefined => {
+    const ms = spec.maps.find((m) => m.name === name);
+    if (!ms || !spec.btf) return undefined;
+    return { key: ms.keyTypeId ? btfValueLayout(spec.btf, ms.keyTypeId) : undefined, value: ms.valueTypeId ? btfValueLayout(spec.btf, ms.valueTypeId) : undefined };
+  };
+  if (opts.mapInit !== undefined) applyMapInit(opts.mapInit, maps, layoutsOf, spec.endian);
   const runOne = (packet: Uint8Array): TestRunResult => {
     try {
       return kernel.testRun(prog, { packet, ...(repeat !== undefined ? { repeat } : {}), ...(ctx ? { ctx } : {}) });
@@ -200,11 +148,10 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
       throw e;
     }
   };
-  const mapsJson = (): Record<string, { key: string; value: string }[]> => Object.fromEntries([...maps].map(([n, m]) => [n, dumpMap(m)]));
 
   if (opts.packet !== undefined) {
     const r = runOne(fromHex(opts.packet, '--packet'));
-    if (opts.json) outJson({ ...jsonResult(r, repeat), maps: mapsJson() });
+    if (opts.json) outJson({ ...jsonResult(r, repeat), maps: mapsJson(maps, layoutsOf) });
     else out([textResult(r, repeat), textMaps(maps)].filter(Boolean).join('\n'));
     return r.fault ? EXIT_FAIL : EXIT_OK;
   }
@@ -228,7 +175,7 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   }
   const failed = results.some((r) => r instanceof CliFailure || r.fault);
   if (opts.json) {
-    outJson({ results: results.map((r) => (r instanceof CliFailure ? { error: r.message } : jsonResult(r, repeat))), maps: mapsJson() });
+    outJson({ results: results.map((r) => (r instanceof CliFailure ? { error: r.message } : jsonResult(r, repeat))), maps: mapsJson(maps, layoutsOf) });
     return failed ? EXIT_FAIL : EXIT_OK;
   }
   const parts = results.map((r, i) => (r instanceof CliFailure ? `Packet ${i + 1}:\nError: ${r.message}` : textResult(r, repeat, `Packet ${i + 1}:`)));
@@ -245,13 +192,31 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+/** `run --pinned P | --id N | --name X` with no file: a program of the shared state. */
+function runLoadedProgram(file: string | undefined, opts: RunOptions): Promise<number> {
+  const given = [opts.pinned !== undefined, opts.id !== undefined, file === undefined && opts.name !== undefined].filter(Boolean).length;
+  if (file !== undefined) throw new UsageError('--pinned and --id run a loaded program: give them without an object file');
+  if (given !== 1) throw new UsageError('give an object file, or exactly one of --pinned PATH, --id N, --name NAME for a loaded program');
+  for (const [flag, v] of [['--pcap', opts.pcap], ['--mem', opts.mem], ['--map-init', opts.mapInit], ['--section', opts.section], ['--engine', opts.engine], ['--seed', opts.seed], ['--out', opts.out]] as const)
+    if (v !== undefined) throw new UsageError(`${flag} is for an object file; a loaded program runs on --packet with its live maps`);
+  if (opts.packet === undefined) throw new UsageError('a loaded program runs on --packet HEX');
+  const sel: Selector =
+    opts.pinned !== undefined ? { by: 'pinned', path: opts.pinned } : opts.id !== undefined ? { by: 'id', id: parseUint(opts.id, '--id')! } : { by: 'name', name: opts.name! };
+  const repeat = parseUint(opts.repeat, '--repeat');
+  const ctx = parseCtx(opts.ctx);
+  return runLive(sel, { packet: fromHex(opts.packet, '--packet'), ...(repeat !== undefined ? { repeat } : {}), ...(ctx ? { ctx } : {}) }, opts.json === true);
+}
+
 export const register: RegisterCommand = (program: Command, setExit) => {
   program
     .command('run')
     .description('run an XDP program on packets like BPF_PROG_TEST_RUN (bpftool prog run), or raw bytecode on memory')
-    .argument('<file>', 'ELF object (.o), or raw instructions (.bin) run with --mem')
+    .argument('[file]', 'ELF object (.o), or raw instructions (.bin) run with --mem; none with --pinned/--id/--name: a loaded program')
     .option('-s, --section <sec>', 'the program\'s ELF section (default: the first program)')
-    .option('-n, --name <name>', 'the program\'s function name')
+    .option('-n, --name <name>', 'the program\'s function name; without a file, a loaded program of that name')
+    .option('--pinned <path>', 'run the program pinned at PATH in the emulated bpffs, with its live maps')
+    .option('--id <n>', 'run the loaded program with this id, with its live maps')
+    .option('--map-init <file>', 'JSON {"map": [{"key": K, "value": V}]} written into the maps before the run (hex or BTF-shaped values)')
     .option('--packet <hex>', 'one packet (data_in), hex with or without spaces')
     .option('--pcap <file>', 'run every packet of a capture, in order, maps kept')
     .option('--out <file>', 'with --pcap: write the packet after each run (data_out) to a capture')
@@ -261,8 +226,9 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--seed <n>', 'seed of bpf_get_prandom_u32 (default random)')
     .option('--ctx <field=value>', 'struct xdp_md input: ingress_ifindex=N, rx_queue_index=N (repeatable)', collect)
     .option('--json', 'print the result as JSON')
-    .action((file: string, opts: RunOptions) =>
+    .action((file: string | undefined, opts: RunOptions) =>
       runCommand(opts.json, setExit, () => {
+        if (file === undefined || opts.pinned !== undefined || opts.id !== undefined) return runLoadedProgram(file, opts);
         const bytes = new Uint8Array(readInput(file));
         try {
           return isElf(bytes) ? runObject(file, bytes, opts) : runRawFile(bytes, opts);

@@ -6,7 +6,7 @@ export { progShow, progPin, progTracelog, progText, progJson, isoTime, selectPro
 export { mapShow, mapDump, mapLookup, mapUpdate, mapDelete, mapPin } from './bpftool-map';
 export { mapEventPipe } from './bpftool-event-pipe';
 export { bpftoolError, parseSelector, parseBytes, hexBytes, jsonBytes, type Selector } from './bpftool-args';
-export { formatValue, jsonText, layoutOf as btfValueLayout, type ValueLayout, type BtfJson } from './btf-value';
+export { formatValue, jsonText, BtfRaw, layoutOf as btfValueLayout, type ValueLayout, type BtfJson } from './btf-value';
 export { mapMemlock, progMemlock } from './memlock';
 export { success, failure, usageFailure, xdptsExit, errnoExit, CODE_USAGE, type ToolOutcome } from './outcome';
 export { ipLinkSetXdp, IP_XDP_KEYWORDS, type IpXdpRequest } from './ip-xdp';
