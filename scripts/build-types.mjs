@@ -1,16 +1,19 @@
-// Emits the library's declarations (dist/types/**/*.d.ts) for projects that resolve `xdpts`
-// with moduleResolution node16/nodenext (the "node" condition of package.json's exports):
-// tsc writes them from src/index.ts, then relative specifiers get the explicit `.js` (or
-// `/index.js`) that ESM resolution requires, since the sources import extensionless.
-// Bundler and node10 resolution use src/index.ts directly and need none of this.
+// Emits the library's declarations for the package (`npm pack` runs this through prepack):
+// dist/types/**/*.d.ts, written by tsc from src/index.ts, with relative specifiers given the
+// explicit `.js` (or `/index.js`) that node16/nodenext ESM resolution requires, since the
+// sources import extensionless; and dist/types-cjs/, the same files under a package.json of
+// type commonjs, which the `require` condition names so that CommonJS projects under
+// node16/nodenext read them as CommonJS declarations.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist/types');
+const cjs = join(root, 'dist/types-cjs');
 rmSync(out, { recursive: true, force: true });
+rmSync(cjs, { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'scripts/tsconfig.types.json')], { stdio: 'inherit' });
 
 function files(dir) {
@@ -33,3 +36,6 @@ for (const f of files(out)) {
     .replace(/(\bimport\(\s*['"])(\.[^'"]*)(['"]\s*\))/g, (_, a, s, b) => a + withExtension(f, s) + b);
   if (fixed !== text) writeFileSync(f, fixed);
 }
+
+cpSync(out, cjs, { recursive: true });
+writeFileSync(join(cjs, 'package.json'), '{ "type": "commonjs" }\n');

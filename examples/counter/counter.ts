@@ -2,7 +2,7 @@
 // Source: counter.o (bpfel, 1424 bytes, sha256 31300f6e98b7ced36bbdba754dcbc45ce6a8a5ad15a0bac94f8d835e1a61f922).
 // Regenerate with: xdpts gen counter programs/counter.o
 
-import { type BpfMap, type Codec, type CollectionSpec, loadCollectionSpec, type LoadOptions, type Program } from "xdpts";
+import { type BpfMap, type Codec, type CollectionSpec, loadCollectionSpec, type LoadOptions, type MaybeDisposable, type Program } from "xdpts";
 
 /** Byte order of the embedded object: little-endian (bpfel). */
 const LE = true;
@@ -67,10 +67,15 @@ function closeAll(items: readonly Closer[]): void {
   if (errors.length > 1) throw new AggregateError(errors, `${errors.length} objects failed to close`);
 }
 
+/** `Symbol.dispose` where the runtime has it (Node >= 20.4); the lib may not declare it. */
+const disposeKey: symbol | undefined = (Symbol as { readonly dispose?: symbol }).dispose;
+
 /** Adds close() and [Symbol.dispose] (closing `parts`, by default every member) to a group. */
-function closable<T extends object>(members: T, parts: readonly Closer[] = Object.values(members) as Closer[]): T & Disposable & Closer {
+function closable<T extends object>(members: T, parts: readonly Closer[] = Object.values(members) as Closer[]): T & MaybeDisposable & Closer {
   const close = (): void => closeAll(parts);
-  return Object.assign(members, { close, [Symbol.dispose]: close });
+  const group = Object.assign(members, { close });
+  if (disposeKey !== undefined) Object.defineProperty(group, disposeKey, { value: close });
+  return group as T & MaybeDisposable & Closer;
 }
 
 /** The C names of the maps and programs of counter.o, by generated name. */
@@ -84,7 +89,7 @@ export const counterNames = {
 } as const;
 
 /** The maps of counter.o, typed from its BTF. */
-export interface CounterMaps extends Disposable {
+export interface CounterMaps extends MaybeDisposable {
   /** pkt_count: array, key 4 bytes, value 8 bytes, max_entries 1. */
   readonly pktCount: BpfMap<number, bigint>;
   /** Closes every map; failures are collected into one error. */
@@ -92,7 +97,7 @@ export interface CounterMaps extends Disposable {
 }
 
 /** The programs of counter.o. */
-export interface CounterPrograms extends Disposable {
+export interface CounterPrograms extends MaybeDisposable {
   /** count_packets: section "xdp". */
   readonly countPackets: Program;
   /** Closes every program; failures are collected into one error. */
@@ -100,7 +105,7 @@ export interface CounterPrograms extends Disposable {
 }
 
 /** Everything counter.o declares, loaded. Closing it closes the programs, then the maps. */
-export interface CounterObjects extends Disposable {
+export interface CounterObjects extends MaybeDisposable {
   readonly maps: CounterMaps;
   readonly programs: CounterPrograms;
   /** Closes programs then maps; failures are collected into one error. */
@@ -147,8 +152,9 @@ export function loadCounter(): CollectionSpec {
 }
 
 /**
- * Loads every map and program of counter.o into the emulated kernel and returns them
- * typed. Supports `using`: the objects are closed when the scope ends.
+ * Loads every map and program of counter.o into the emulated kernel (`opts.kernel`: one
+ * from Kernel.inMemory(); the shared state directory's by default) and returns them typed.
+ * Supports `using` where the lib has Symbol.dispose: the objects close when the scope ends.
  */
 export function loadCounterObjects(opts?: CounterLoadOptions): CounterObjects {
   const coll = loadCounter().load(opts);

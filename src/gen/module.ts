@@ -167,7 +167,7 @@ export function generateModule(spec: ObjectSpec, objectBytes: Uint8Array, opts: 
   const helperText = HELPER_SOURCES.filter(([name]) => name === 'base64' || types.helpers.has(name)).map(([, src]) => src);
   // The byte-order constant only when some code reads it (strict projects use noUnusedLocals).
   const usesLE = /\bLE\b/.test([typeText, ...helperText].join('\n'));
-  const imports = [...(usesBpfMap ? ['type BpfMap'] : []), ...(usesCodec ? ['type Codec'] : []), 'type CollectionSpec', 'type LoadOptions', ...(usesPerCpu ? ['type PerCpuMap'] : []), 'type Program', 'loadCollectionSpec'];
+  const imports = [...(usesBpfMap ? ['type BpfMap'] : []), ...(usesCodec ? ['type Codec'] : []), 'type CollectionSpec', 'type LoadOptions', 'type MaybeDisposable', ...(usesPerCpu ? ['type PerCpuMap'] : []), 'type Program', 'loadCollectionSpec'];
   const o: string[] = [];
   o.push(GENERATED_HEADER);
   o.push(`// Source: ${objectName} (${endianWord}, ${objectBytes.length} bytes, sha256 ${sha}).`);
@@ -192,17 +192,17 @@ export function generateModule(spec: ObjectSpec, objectBytes: Uint8Array, opts: 
   o.push(`  programs: {${progs.length ? '' : ' '}${progs.map((p) => `\n    ${progNames.names.get(p.name)!}: ${JSON.stringify(p.name)},`).join('')}${progs.length ? '\n  ' : ''}},`);
   o.push('} as const;');
 
-  o.push('', `/** The maps of ${objectName}, typed from its BTF. */`, `export interface ${Stem}Maps extends Disposable {`);
+  o.push('', `/** The maps of ${objectName}, typed from its BTF. */`, `export interface ${Stem}Maps extends MaybeDisposable {`);
   o.push(...mapLines);
   o.push('  /** Closes every map; failures are collected into one error. */', '  close(): void;', '}');
-  o.push('', `/** The programs of ${objectName}. */`, `export interface ${Stem}Programs extends Disposable {`);
+  o.push('', `/** The programs of ${objectName}. */`, `export interface ${Stem}Programs extends MaybeDisposable {`);
   for (const p of progs) {
     o.push(`  /** ${p.name}: section ${JSON.stringify(p.section)}. */`);
     o.push(`  readonly ${progNames.names.get(p.name)!}: Program;`);
   }
   o.push('  /** Closes every program; failures are collected into one error. */', '  close(): void;', '}');
   o.push('', `/** Everything ${objectName} declares, loaded. Closing it closes the programs, then the maps. */`);
-  o.push(`export interface ${Stem}Objects extends Disposable {`, `  readonly maps: ${Stem}Maps;`, `  readonly programs: ${Stem}Programs;`);
+  o.push(`export interface ${Stem}Objects extends MaybeDisposable {`, `  readonly maps: ${Stem}Maps;`, `  readonly programs: ${Stem}Programs;`);
   o.push('  /** Closes programs then maps; failures are collected into one error. */', '  close(): void;', '}');
   o.push('', `/** Options of load${Stem}Objects. */`, `export type ${Stem}LoadOptions = LoadOptions;`);
 
@@ -215,7 +215,7 @@ export function generateModule(spec: ObjectSpec, objectBytes: Uint8Array, opts: 
   o.push(`export function ${ident}Object(): Uint8Array {`, '  objectCache ??= base64Decode(objectBase64);', '  return objectCache.slice();', '}');
   o.push('', `/** Reads the embedded object into a fresh CollectionSpec (nothing is loaded yet). */`);
   o.push(`export function load${Stem}(): CollectionSpec {`, `  return loadCollectionSpec(${ident}Object());`, '}');
-  o.push('', `/**`, ` * Loads every map and program of ${objectName} into the emulated kernel and returns them`, ` * typed. Supports \`using\`: the objects are closed when the scope ends.`, ` */`);
+  o.push('', `/**`, ` * Loads every map and program of ${objectName} into the emulated kernel (\`opts.kernel\`: one`, ` * from Kernel.inMemory(); the shared state directory's by default) and returns them typed.`, ` * Supports \`using\` where the lib has Symbol.dispose: the objects close when the scope ends.`, ` */`);
   o.push(`export function load${Stem}Objects(opts?: ${Stem}LoadOptions): ${Stem}Objects {`);
   o.push(`  const coll = load${Stem}().load(opts);`);
   o.push('  const taken: Closer[] = [];');
@@ -256,9 +256,14 @@ function closeAll(items: readonly Closer[]): void {
   if (errors.length > 1) throw new AggregateError(errors, \`\${errors.length} objects failed to close\`);
 }
 
+/** \`Symbol.dispose\` where the runtime has it (Node >= 20.4); the lib may not declare it. */
+const disposeKey: symbol | undefined = (Symbol as { readonly dispose?: symbol }).dispose;
+
 /** Adds close() and [Symbol.dispose] (closing \`parts\`, by default every member) to a group. */
-function closable<T extends object>(members: T, parts: readonly Closer[] = Object.values(members) as Closer[]): T & Disposable & Closer {
+function closable<T extends object>(members: T, parts: readonly Closer[] = Object.values(members) as Closer[]): T & MaybeDisposable & Closer {
   const close = (): void => closeAll(parts);
-  return Object.assign(members, { close, [Symbol.dispose]: close });
+  const group = Object.assign(members, { close });
+  if (disposeKey !== undefined) Object.defineProperty(group, disposeKey, { value: close });
+  return group as T & MaybeDisposable & Closer;
 }`;
 }

@@ -24,7 +24,7 @@ export interface StateSnapshot {
 }
 
 /** The state directory: `XDPTS_STATE_DIR`, else `$XDG_STATE_HOME/xdpts`, else `~/.local/state/xdpts`. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultStateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const explicit = env['XDPTS_STATE_DIR'];
   if (explicit) return explicit;
   const xdg = env['XDG_STATE_HOME'];

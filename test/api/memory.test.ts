@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Kernel, loadCollectionSpec, MapError, ObjectError, VerifierError } from '../../src/index';
 import type { MemoryHost } from '../../src/api/host';
+import { loadCounterObjects } from '../../examples/counter/counter';
 import { freshStateDir, fixtureObject, ROOT, udpFrame } from './helpers';
 
 let state: { dir: string; remove: () => void };
@@ -113,5 +114,19 @@ describe('Kernel.inMemory', () => {
     expect(host.kernel.programList()).toEqual([]);
     const c = k.loadCollection<'pkt_count', 'count_packets'>(fixtureObject('counter'));
     expect(c.programs.count_packets.run(udpFrame()).action).toBe('XDP_PASS');
+  });
+
+  it('generated bindings load into an in-memory kernel, isolated from the shared state', () => {
+    const kernel = Kernel.inMemory();
+    const objs = loadCounterObjects({ kernel });
+    const r = objs.programs.countPackets.run(udpFrame(), { repeat: 5 });
+    expect(r.action).toBe('XDP_PASS');
+    expect(objs.maps.pktCount.lookup(0)).toBe(5n);
+    const again = loadCounterObjects({ kernel });
+    expect(again.maps.pktCount.lookup(0)).toBe(0n);
+    again.close();
+    objs.close();
+    expect(existsSync(process.env['XDPTS_STATE_DIR']!)).toBe(false);
+    expect(() => loadCounterObjects({ kernel: { inMemory: true, where: 'memory:0' } })).toThrow(/not a kernel made by Kernel.inMemory\(\) or Kernel.shared\(\)/);
   });
 });
