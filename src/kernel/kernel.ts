@@ -191,6 +191,7 @@ export class Kernel {
       maxEntries: spec.type === BPF_MAP_TYPE.PERF_EVENT_ARRAY && spec.maxEntries === 0 ? this.ncpus : spec.maxEntries,
       flags: spec.flags,
       name: spec.name.slice(0, 15),
+      ...(spec.spinLockOff !== undefined ? { spinLockOff: spec.spinLockOff } : {}),
       ...(spec.keyTypeId ? { btfKeyTypeId: spec.keyTypeId } : {}),
       ...(spec.valueTypeId ? { btfValueTypeId: spec.valueTypeId } : {}),
     });

@@ -69,6 +69,22 @@ function typeMember(btf: Btf, typeId: number, map: string, field: string): numbe
   return p.type;
 }
 
+/**
+ * Where a value type holds its `struct bpf_spin_lock` (btf_parse_fields: the value itself, a
+ * member, or a member of a nested struct), in bytes; undefined when it has none.
+ */
+function spinLockOffset(btf: Btf, typeId: number, depth = 0): number | undefined {
+  const t = btf.types[skipModifiers(btf, typeId)];
+  if (!t || depth > 2) return undefined;
+  if (t.kind === 'struct' && t.name === 'bpf_spin_lock') return 0;
+  if (t.kind !== 'struct') return undefined;
+  for (const m of t.members) {
+    const inner = spinLockOffset(btf, m.type, depth + 1);
+    if (inner !== undefined) return m.bitOffset / 8 + inner;
+  }
+  return undefined;
+}
+
 /** Parses one BTF map definition struct (libbpf parse_btf_map_def), recursively for `values`. */
 function parseBtfMapDef(btf: Btf, name: string, structId: number, section: string, depth = 0): MapSpec {
   const st = btf.types[skipModifiers(btf, structId)];
@@ -158,7 +174,8 @@ function parseBtfMapDef(btf: Btf, name: string, structId: number, section: strin
     section,
     ...(innerMap ? { innerMap } : {}),
   };
-  return spec;
+  const lock = valueTypeId ? spinLockOffset(btf, valueTypeId) : undefined;
+  return lock === undefined ? spec : { ...spec, spinLockOff: lock };
 }
 
 /** The symbol naming a map definition at `offset` of section `index`, if any. */

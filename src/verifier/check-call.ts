@@ -104,6 +104,30 @@ function checkConstStr(env: Env, idx: number, regno: number, r: Reg, arg: Helper
   if (init && init.subarray(off).indexOf(0) < 0) reject('string is not zero-terminated', idx);
 }
 
+/**
+ * `process_spin_lock`: the argument points at the map value's `struct bpf_spin_lock` with a
+ * constant offset; one lock at a time, unlocked through the same value pointer.
+ */
+function processSpinLock(env: Env, idx: number, regno: number, r: Reg, arg: HelperArg, lock: boolean): void {
+  if (r.type !== 'PTR_TO_MAP_VALUE' || r.maybeNull) typeError(idx, regno, r, arg);
+  if (!tnumIsConst(r.varOff)) {
+    reject(`R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`, idx);
+  }
+  const m = env.maps[r.map]!;
+  if (!m.keyTypeId && !m.valueTypeId) reject(`map '${m.name}' has to have BTF in order to use bpf_spin_lock`, idx);
+  if (m.spinLockOff === undefined) reject(`map '${m.name}' has no valid bpf_spin_lock`, idx);
+  const off = Number(BigInt.asIntN(64, r.varOff.value)) + r.off;
+  if (off !== m.spinLockOff) reject(`off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${m.spinLockOff}`, idx);
+  if (lock) {
+    if (env.cur.lock) reject('Locking two bpf_spin_locks are not allowed', idx);
+    env.cur.lock = { map: r.map, id: r.id };
+    return;
+  }
+  if (!env.cur.lock) reject('bpf_spin_unlock without taking a lock', idx);
+  if (env.cur.lock.map !== r.map || env.cur.lock.id !== r.id) reject('bpf_spin_unlock of different lock', idx);
+  delete env.cur.lock;
+}
+
 /** A helper call that runs a callback: where it starts and how its frame is set up. */
 export interface CallbackCall {
   target: number;
@@ -121,6 +145,8 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
   if (id <= 0 || id >= HELPER_NAMES.length || name === undefined) {
     reject(`invalid func unknown#${id}`, idx, 'EINVAL');
   }
+  // do_check, before check_helper_call: only bpf_spin_unlock while a lock is held.
+  if (env.cur.lock && name !== 'spin_unlock') reject('function calls are not allowed while holding a lock', idx, 'EINVAL');
   const proto = xdpHelperProto(id, env.privileged);
   if (!proto) reject(`program of this type cannot use helper bpf_${name}#${id}`, idx, 'EINVAL');
   if (proto.gplOnly && !env.gpl) reject('cannot call GPL-restricted function from non-GPL compatible program', idx, 'EINVAL');
@@ -195,6 +221,9 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
           typeError(idx, regno, r, arg);
         }
         checkHelperMem(env, idx, regno, arg.size ?? 0, !arg.rdonly, !!arg.uninit, false);
+        break;
+      case 'ARG_PTR_TO_SPIN_LOCK':
+        processSpinLock(env, idx, regno, r, arg, name === 'spin_lock');
         break;
       case 'ARG_PTR_TO_CONST_STR':
         checkConstStr(env, idx, regno, r, arg);

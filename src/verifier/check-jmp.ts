@@ -189,15 +189,16 @@ export function refineBranch(s: VState, a: Reg, b: Reg, op: string, is32: boolea
 }
 
 /** `mark_ptr_or_null_regs`: after `if rX == 0`, the null branch gets 0, the other the pointer. */
-export function markPtrOrNull(s: VState, id: number, isNull: boolean): void {
+export function markPtrOrNull(s: VState, id: number, isNull: boolean, keepId?: (r: Reg) => boolean): void {
   for (const r of allRegs(s)) {
     if (r.id !== id || !r.maybeNull) continue;
     if (isNull) {
       Object.assign(r, constScalar(0n));
     } else {
       r.maybeNull = false;
-      // mark_ptr_or_null_reg drops the id once non-null (a reference stays tracked by ref_obj_id).
-      r.id = 0;
+      // mark_ptr_or_null_reg drops the id once non-null (a reference stays tracked by
+      // ref_obj_id), except for a value that may hold a bpf_spin_lock: its id names the lock.
+      if (!keepId?.(r)) r.id = 0;
     }
   }
   if (isNull) s.refs = s.refs.filter((x) => x.id !== id);
@@ -295,8 +296,9 @@ export function condJump(
     fallOk = refineBranch(env.cur, cd, cs, REV[k.op]!, is32, !k.useReg);
   } else if (!k.useReg && ins.imm === 0 && dst.maybeNull && (k.op === 'jeq' || k.op === 'jne') && k.is64) {
     // mark_ptr_or_null_regs on both branches.
-    markPtrOrNull(other, dst.id, k.op === 'jeq');
-    markPtrOrNull(env.cur, dst.id, k.op === 'jne');
+    const lockValue = (r: Reg): boolean => r.type === 'PTR_TO_MAP_VALUE' && env.maps[r.map]?.spinLockOff !== undefined;
+    markPtrOrNull(other, dst.id, k.op === 'jeq', lockValue);
+    markPtrOrNull(env.cur, dst.id, k.op === 'jne', lockValue);
   } else if (k.useReg && k.is64) {
     matchPktPointers(k.op, { s: other, d: od, sr: os }, { s: env.cur, d: cd, sr: cs });
   }

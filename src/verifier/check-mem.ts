@@ -205,6 +205,12 @@ export function checkMemAccess(
     const m = env.maps[r.map]!;
     if (write && m.readOnly) reject(`write into map forbidden, value_size=${m.valueSize} off=${full} size=${size}`, idx);
     checkRegion(env, idx, regno, r, full, size, m.valueSize, false);
+    if (m.spinLockOff !== undefined) {
+      // check_map_access: no load or store may touch the lock's 4 bytes.
+      const lo = full + Number(BigInt.asIntN(64, r.smin));
+      const hi = full + Number(BigInt.asIntN(64, r.smax > BigInt(m.valueSize) ? BigInt(m.valueSize) : r.smax)) + size;
+      if (lo < m.spinLockOff + 4 && m.spinLockOff < hi) reject('bpf_spin_lock cannot be accessed directly by load/store', idx);
+    }
     if (!write && m.readOnly && m.initialValue && tnumIsConst(r.varOff)) {
       // A frozen BPF_F_RDONLY_PROG map (.rodata) is read at verification time
       // (bpf_map_direct_read): the load gives a known constant.

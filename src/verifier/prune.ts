@@ -120,6 +120,7 @@ function stackSafe(old: Frame, cur: Frame, ids: IdMap): boolean {
 export function statesCovered(old: VState, cur: VState, live?: readonly number[]): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
+  if (old.lock?.map !== cur.lock?.map || old.lock?.id !== cur.lock?.id) return false;
   const ids = new IdMap();
   for (let f = 0; f < old.frames.length; f++) {
     const o = old.frames[f]!;
@@ -146,6 +147,7 @@ function regExact(a: Reg, b: Reg): boolean {
 /** Exact equality of two states (ids excluded), for the infinite-loop check (`regs_exact`). */
 export function statesExact(x: VState, y: VState, live?: readonly number[]): boolean {
   if (x.frames.length !== y.frames.length || x.refs.length !== y.refs.length) return false;
+  if (x.lock?.map !== y.lock?.map || x.lock?.id !== y.lock?.id) return false;
   for (let f = 0; f < x.frames.length; f++) {
     const a = x.frames[f]!;
     const b = y.frames[f]!;

@@ -38,6 +38,8 @@ export interface VState {
   frames: Frame[];
   /** Acquired reference ids and the instruction that acquired each. */
   refs: { id: number; insn: number }[];
+  /** The bpf_spin_lock held (`active_lock`): the map and the id of the value pointer. */
+  lock?: { map: number; id: number };
 }
 
 /** A fresh frame: R1 = `r1`, R10 = fp, the rest not initialised. */
@@ -71,7 +73,9 @@ export function copyFrame(f: Frame): Frame {
 
 /** Deep copy of a state (`copy_verifier_state`). */
 export function copyState(s: VState): VState {
-  return { frames: s.frames.map(copyFrame), refs: s.refs.map((r) => ({ ...r })) };
+  const c: VState = { frames: s.frames.map(copyFrame), refs: s.refs.map((r) => ({ ...r })) };
+  if (s.lock) c.lock = { ...s.lock };
+  return c;
 }
 
 /** The innermost frame. */

@@ -571,6 +571,7 @@ function step(
       // (check_return_code) requires it, so the kernel reports an uninit R0 there.
       if (env.cur.frames.length > 1) return next(exitSubprog(env, idx));
       if (r0.type === 'NOT_INIT') reject('R0 !read_ok', idx);
+      if (env.cur.lock) reject('BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', idx, 'EINVAL');
       if (env.cur.refs.length) {
         const r = env.cur.refs[0]!;
         // check_resource_leak names the exit after check_reference_leak's line.
