@@ -142,7 +142,7 @@ export class Kernel {
       throw new XdptsError(`invalid CPU count ${String(opts.ncpus)}`, 'EINVAL');
     this.ncpus = ncpus;
     this.engine = opts.engine ?? 'jit';
-    if (this.engine !== 'jit' && this.engine !== 'interp') throw new XdptsError(`unknown engine ${String(this.engine)}`, 'EINVAL');
+    if (this.engine !== 'jit' && this.engine !== 'interp' && this.engine !== 'wasm') throw new XdptsError(`unknown engine ${String(this.engine)}`, 'EINVAL');
     this.seed = opts.seed;
     this.coverage = opts.coverage === true;
     this.fib = opts.fib;

@@ -122,6 +122,29 @@ export function specializedCalls(dec: Decoded, table: HelperTable): Map<number, 
   return out;
 }
 
+/** Longest exit tail (instructions before the `exit`) a backward jump is replaced by a copy of. */
+const EXIT_TAIL_MAX = 8;
+
+/**
+ * The slot of the `exit` ending the short straight run of instructions at `t` (no jumps, calls
+ * or extended operations), or -1. Compilers share one `r0 = rX; exit` tail between branches,
+ * often laid out before them; a backward jump to it is emitted as a copy of the tail (tail
+ * duplication, as the JIT does) instead of a loop, which would make such layouts irreducible.
+ */
+export function exitTail(dec: Decoded, t: number): number {
+  const { op, n } = dec;
+  let count = 0;
+  for (let pc = t; pc < n && count <= EXIT_TAIL_MAX; pc++) {
+    const o = op[pc]!;
+    if (o === -1) continue;
+    if (o === OP_EXIT) return pc;
+    const cls = o & 7;
+    if (o >= 0x100 || (cls === 0 && o !== OP_LDDW) || cls === 5 || cls === 6) return -1;
+    count++;
+  }
+  return -1;
+}
+
 /** Kernel helper id of bpf_tail_call (include/uapi/linux/bpf.h). */
 export const BPF_FUNC_tail_call = 12;
 

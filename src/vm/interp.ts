@@ -571,8 +571,11 @@ function cond(code: number, c: number, set: boolean): boolean {
   }
 }
 
-/** An atomic read-modify-write (RFC 9669 §5.3); BPF_FETCH and cmpxchg write the old value back to a register. */
-function atomicOp(R: Int32Array, v: DataView, a: number, sz: number, op: number, s: number, vl: number, vh: number): void {
+/**
+ * An atomic read-modify-write (RFC 9669 §5.3) at `a` of `v` on register file R (lo/hi pairs):
+ * BPF_FETCH puts the old value in the pair at `s`, cmpxchg compares with and sets the pair at 0.
+ */
+export function atomicOp(R: Int32Array, v: DataView, a: number, sz: number, op: number, s: number, vl: number, vh: number): void {
   const ol = v.getInt32(a, true);
   const oh = sz === 8 ? v.getInt32(a + 4, true) : 0;
   let nl = ol;

@@ -11,7 +11,7 @@ import {
   OP_BE16, OP_BE32, OP_BE64, OP_BSWAP16, OP_BSWAP32, OP_BSWAP64, OP_CALLX, OP_CALL_HELPER, OP_CALL_KFUNC,
   OP_CALL_LOCAL, OP_CALL_TAIL, OP_EXIT, OP_JA, OP_LDDW, OP_LE16, OP_LE32, OP_LE64, OP_MAY_GOTO,
   OP_MOVSX32_16, OP_MOVSX32_8, OP_MOVSX64_16, OP_MOVSX64_32, OP_MOVSX64_8, OP_SDIV32K, OP_SDIV32X,
-  OP_SDIV64K, OP_SDIV64X, OP_SMOD32K, OP_SMOD32X, OP_SMOD64K, OP_SMOD64X, specializedCalls, type Decoded,
+  OP_SDIV64K, OP_SDIV64X, OP_SMOD32K, OP_SMOD32X, OP_SMOD64K, OP_SMOD64X, exitTail as exitTailOf, specializedCalls, type Decoded,
 } from './decode';
 import type { Code, Run } from './runtime';
 import type { Space } from './space';
@@ -26,8 +26,6 @@ const CHUNK = 1024;
 const CHUNK_MARK = '\u0000chunk';
 /** Most jump targets a program may have to be emitted as nested labelled blocks. */
 const MAX_BLOCKS = 1000;
-/** Longest exit tail (instructions before the `exit`) a backward jump is replaced by a copy of. */
-const EXIT_TAIL_MAX = 8;
 
 /** Generated factories by source text: identical programs share one `new Function`. */
 const FACTORIES = new Map<string, Factory>();
@@ -82,18 +80,7 @@ export function generate(
   // A backward jump to a short straight run of instructions that ends in `exit` (compilers
   // share one `r0 = rX; exit` tail between branches) does not need a loop: the jump is emitted
   // as a copy of that tail (tail duplication), after the same step-budget check.
-  const exitTail = (t: number): number => {
-    let count = 0;
-    for (let pc = t; pc < n && count <= EXIT_TAIL_MAX; pc++) {
-      const o = op[pc]!;
-      if (o === -1) continue;
-      if (o === OP_EXIT) return pc;
-      const cls = o & 7;
-      if (o >= 0x100 || (cls === 0 && o !== OP_LDDW) || cls === 5 || cls === 6) return -1;
-      count++;
-    }
-    return -1;
-  };
+  const exitTail = (t: number): number => exitTailOf(dec, t);
   let forward = !chunked && dec.entries.size === 1 && dec.entries.has(0);
   const targets = new Set<number>();
   for (let pc = 0; pc < n && forward; pc++) {

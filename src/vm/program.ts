@@ -9,6 +9,7 @@ import { joinU64 } from './alu64';
 import { decodeProgram } from './decode';
 import { interpCode } from './interp';
 import { jitCode } from './jit';
+import { wasmCode } from './wasm-code';
 import { CODE, Run, type Code } from './runtime';
 import { Space } from './space';
 import {
@@ -24,10 +25,12 @@ const EMPTY = new Uint8Array(0);
 class Program implements VmProgram {
   readonly engine: Engine;
   readonly insns: readonly Instruction[];
+  readonly engineNote?: string;
   readonly [CODE]: Code;
   readonly coverage?: VmCoverage;
-  constructor(engine: Engine, insns: readonly Instruction[], code: Code) {
+  constructor(engine: Engine, insns: readonly Instruction[], code: Code, note?: string) {
     this.engine = engine;
+    if (note !== undefined) this.engineNote = note;
     if (code.coverage) this.coverage = code.coverage;
     // A frozen copy: the program keeps meaning what it was compiled from.
     this.insns = Object.freeze(insns.map((i) => Object.freeze({ ...i })));
@@ -160,8 +163,15 @@ export function compile(insns: readonly Instruction[], opts: CompileOptions): Vm
   if (!(maxSteps >= 0)) throw new XdptsError(`maxSteps must be a number >= 0, not ${maxSteps}`, 'vm');
   // Coverage counts in the interpreter: it runs one instruction at a time (the JIT would need
   // counters in its generated code).
-  const code = opts.engine === 'jit' && !opts.coverage ? jitCode(dec, space, helpers, maxSteps) : interpCode(dec, space, helpers, maxSteps, opts.coverage === true);
-  return new Program(opts.engine === 'jit' && opts.coverage ? 'interp' : opts.engine, insns, code);
+  if (opts.coverage) return new Program('interp', insns, interpCode(dec, space, helpers, maxSteps, true));
+  if (opts.engine === 'wasm') {
+    // Programs the translator cannot take run on the JIT, with the reason kept on the program.
+    const code = wasmCode(dec, space, helpers, maxSteps);
+    if (typeof code !== 'string') return new Program('wasm', insns, code);
+    return new Program('jit', insns, jitCode(dec, space, helpers, maxSteps), code);
+  }
+  const code = opts.engine === 'jit' ? jitCode(dec, space, helpers, maxSteps) : interpCode(dec, space, helpers, maxSteps);
+  return new Program(opts.engine, insns, code);
 }
 
 const merged = new WeakMap<HelperTable, HelperTable>();

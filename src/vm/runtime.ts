@@ -7,7 +7,7 @@ import type { VmCoverage } from './types';
 import { MAX_CALL_FRAMES, MAX_BPF_STACK, MAX_TAIL_CALL_CNT, TAG_CTX, TAG_FUNC, TAG_PACKET, TAG_STACK,
   VmFault, XDP_FRAME_SIZE, XDP_FRAME_STRUCT_SIZE, XDP_PACKET_HEADROOM, XDP_SHINFO_SIZE,
   type HelperCall, type HelperTable, type Memory, type Region, type VmProgram, type XdpBuff } from './types';
-import { NO_REGION, RegionImpl, Space } from './space';
+import { HEAP_ARGS, HEAP_FRAME, HEAP_STACK, HEAP_TABLE, NO_REGION, RegionImpl, Space } from './space';
 import { T, joinU64, toNumber } from './alu64';
 import type { Decoded } from './decode';
 
@@ -44,9 +44,14 @@ export class XdpState implements XdpBuff {
   private _data = XDP_PACKET_HEADROOM;
   private _end = XDP_PACKET_HEADROOM;
   private readonly region: RegionImpl;
-  constructor(region: RegionImpl) {
+  /** The packet's entry in the linear memory's region table (int32 index of `start`). */
+  private readonly t32: Int32Array;
+  private readonly te: number;
+  constructor(region: RegionImpl, space: Space) {
     this.region = region;
     this.frame = region.u8;
+    this.t32 = space.heap32;
+    this.te = (HEAP_TABLE >> 2) + TAG_PACKET * 4 + 1;
   }
   get dataMeta(): number {
     return this._meta;
@@ -54,6 +59,7 @@ export class XdpState implements XdpBuff {
   set dataMeta(v: number) {
     this._meta = v;
     this.region.start = v;
+    this.t32[this.te] = v;
     if (v < this.loWater) this.loWater = v;
   }
   get data(): number {
@@ -70,6 +76,8 @@ export class XdpState implements XdpBuff {
     this._end = v;
     this.region.len = v;
     this.region.wlen = v;
+    this.t32[this.te + 1] = v;
+    this.t32[this.te + 2] = v;
     if (v > this.hiWater) this.hiWater = v;
   }
   /**
@@ -94,7 +102,8 @@ export class XdpState implements XdpBuff {
 export class Run implements Memory, HelperCall {
   readonly space: Space;
   readonly regions: RegionImpl[];
-  readonly args = new Int32Array(10);
+  /** r1..r5 of a helper call: a view on the linear memory, which the wasm engine writes. */
+  readonly args: Int32Array;
   /** r0 set by the helper being called. */
   rlo = 0;
   rhi = 0;
@@ -142,10 +151,11 @@ export class Run implements Memory, HelperCall {
   constructor(space: Space) {
     this.space = space;
     this.regions = space.regions;
-    this.stack = new RegionImpl('stack', new Uint8Array(MAX_CALL_FRAMES * MAX_BPF_STACK), true);
+    this.args = new Int32Array(space.heap.buffer, HEAP_ARGS, 10);
+    this.stack = new RegionImpl('stack', space.view(HEAP_STACK, MAX_CALL_FRAMES * MAX_BPF_STACK), true);
     this.ctxRegion = new RegionImpl('ctx', new Uint8Array(24), false, true);
-    this.packetRegion = new RegionImpl('packet', new Uint8Array(XDP_FRAME_SIZE), true);
-    this.xdpState = new XdpState(this.packetRegion);
+    this.packetRegion = new RegionImpl('packet', space.view(HEAP_FRAME, XDP_FRAME_SIZE), true);
+    this.xdpState = new XdpState(this.packetRegion, space);
   }
 
   /** Starts a top-level run: claims the fixed tags of the space. */
@@ -166,6 +176,8 @@ export class Run implements Memory, HelperCall {
     this.regions[TAG_STACK] = this.stack;
     this.regions[TAG_CTX] = xdp ? this.ctxRegion : NO_REGION;
     this.regions[TAG_PACKET] = xdp ? this.packetRegion : NO_REGION;
+    this.space.mapTag(TAG_STACK, this.stack);
+    this.space.mapTag(TAG_PACKET, xdp ? this.packetRegion : undefined);
     this.xdp = xdp ? this.xdpState : undefined;
     this.absTag = xdp ? TAG_PACKET : 0;
   }
@@ -233,6 +245,17 @@ export class Run implements Memory, HelperCall {
     this.depth++;
     if (top - MAX_BPF_STACK < this.stackLow) this.stackLow = top - MAX_BPF_STACK;
     return top;
+  }
+
+  /**
+   * The WebAssembly engine's frame accounting, done lazily: its local calls move r10 down by
+   * 512 without telling the run, so before a helper call (which may run callbacks or a tail
+   * call on new frames) it reports the frame in use by its r10 offset `top`, and after a run
+   * the lowest frame top its calls reached (so the next run clears that stack).
+   */
+  wasmFrame(top: number): void {
+    this.depth = MAX_CALL_FRAMES + 1 - (top >> 9);
+    if (top - MAX_BPF_STACK < this.stackLow) this.stackLow = top - MAX_BPF_STACK;
   }
 
   // ---- faults and slow memory paths ----

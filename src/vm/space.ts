@@ -4,6 +4,7 @@
  * property read.
  */
 import { XdptsError } from '../util';
+import { wasmApi, type WasmMemory } from './wasm-api';
 import { FIRST_DYNAMIC_TAG, type Region, type VmSpace } from './types';
 
 /**
@@ -37,10 +38,36 @@ export class RegionImpl implements Region {
  */
 export const NO_REGION = new RegionImpl('no region', new Uint8Array(0), false);
 
+/**
+ * The space's linear memory (one WebAssembly page, never grown, so views on it stay valid),
+ * shared by every engine: the WebAssembly engine addresses it directly, the others through
+ * views. Layout (byte offsets):
+ *
+ *   0x0000  RET    8 bytes: a result handed from JavaScript to wasm (helper r0, slow loads)
+ *   0x0010  ARGS   40 bytes: r1..r5 of a helper call as lo/hi int32 pairs (the `args` view)
+ *   0x0040  EARGS  40 bytes: r1..r5 of an engine entry (a run, a callback)
+ *   0x0400  TABLE  TABLE_CAP entries of 4 int32 (base, start, len, wlen) by region tag: the
+ *                  regions that live in this memory; len = wlen = 0 for every other tag
+ *   0x5000  STACK  the 8 frames' stacks (4096 bytes)
+ *   0x6000  FRAME  the XDP frame (4096 bytes)
+ */
+export const HEAP_RET = 0;
+export const HEAP_ARGS = 0x10;
+export const HEAP_EARGS = 0x40;
+export const HEAP_TABLE = 0x400;
+export const TABLE_CAP = 1024;
+export const HEAP_STACK = 0x5000;
+export const HEAP_FRAME = 0x6000;
+export const HEAP_PAGES = 1;
+
 /** The address space: the region table plus the allocation of dynamic tags. */
 export class Space implements VmSpace {
   /** Region by tag. Never replaced (engines keep a reference to this array). */
   readonly regions: RegionImpl[] = [];
+  /** The linear memory (undefined where WebAssembly is unavailable) and views on it. */
+  readonly memory: WasmMemory | undefined;
+  readonly heap: Uint8Array;
+  readonly heap32: Int32Array;
   private readonly freeTags: number[] = [];
   /** True while a run is using the fixed tags (ctx, packet, stack). */
   busy = false;
@@ -49,6 +76,37 @@ export class Space implements VmSpace {
 
   constructor() {
     for (let i = 0; i < FIRST_DYNAMIC_TAG; i++) this.regions.push(NO_REGION);
+    this.memory = wasmApi === undefined ? undefined : new wasmApi.Memory({ initial: HEAP_PAGES, maximum: HEAP_PAGES });
+    const buf = this.memory?.buffer ?? new ArrayBuffer(HEAP_PAGES * 65536);
+    this.heap = new Uint8Array(buf);
+    this.heap32 = new Int32Array(buf);
+  }
+
+  /** A view of `len` bytes of the linear memory at `at`. */
+  view(at: number, len: number): Uint8Array {
+    return new Uint8Array(this.heap.buffer, at, len);
+  }
+
+  /**
+   * Records where region `tag` lives for the WebAssembly engine: its bytes' offset in the
+   * linear memory and its bounds, or nothing (len = wlen = 0: every access takes the slow
+   * path) when it lives elsewhere.
+   */
+  mapTag(tag: number, r: RegionImpl | undefined): void {
+    if (tag >= TABLE_CAP) return;
+    const e = (HEAP_TABLE >> 2) + tag * 4;
+    const t = this.heap32;
+    if (r !== undefined && r.u8.buffer === this.heap.buffer) {
+      t[e] = r.u8.byteOffset;
+      t[e + 1] = r.start;
+      t[e + 2] = r.len;
+      t[e + 3] = r.wlen;
+    } else {
+      t[e] = 0;
+      t[e + 1] = 0;
+      t[e + 2] = 0;
+      t[e + 3] = 0;
+    }
   }
 
   /** Registers a long-lived region and returns its tag. */
@@ -62,6 +120,7 @@ export class Space implements VmSpace {
       throw new XdptsError(`no dynamic region with tag ${tag}`, 'vm');
     }
     this.regions[tag] = NO_REGION;
+    this.mapTag(tag, undefined);
     this.freeTags.push(tag);
   }
 
@@ -70,9 +129,11 @@ export class Space implements VmSpace {
     const tag = this.freeTags.pop();
     if (tag !== undefined) {
       this.regions[tag] = r;
+      this.mapTag(tag, r);
       return tag;
     }
     this.regions.push(r);
+    this.mapTag(this.regions.length - 1, r);
     return this.regions.length - 1;
   }
 }

@@ -295,8 +295,11 @@ export interface VmSpace {
   removeRegion(tag: number): void;
 }
 
-/** Which engine runs a program. Both give identical results on every input. */
-export type Engine = 'interp' | 'jit';
+/**
+ * Which engine runs a program: the interpreter (the reference), the JIT to JavaScript, or the
+ * translator to WebAssembly. All give identical results on every input.
+ */
+export type Engine = 'interp' | 'jit' | 'wasm';
 
 /** Options fixed when a program is made. */
 export interface CompileOptions {
@@ -379,7 +382,10 @@ export interface XdpResult extends RunResult {
 
 /** A compiled program: immutable, runnable any number of times. */
 export interface VmProgram {
+  /** The engine that runs it (the JIT when `wasm` was asked for and could not take it). */
   readonly engine: Engine;
+  /** Why the engine asked for is not the one running it (absent when it is). */
+  readonly engineNote?: string;
   readonly insns: readonly Instruction[];
   /** Runs as uBPF / the BPF conformance suite do (r1 = memory, r2 = length). */
   runRaw(input?: RawInput): RunResult;

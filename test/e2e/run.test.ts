@@ -36,6 +36,7 @@ describe('xdpts run', () => {
       r0: '0x2',
       action: 'XDP_PASS',
       packet: udp(53),
+      engine: 'jit',
       maps: { pkt_count: [{ key: '00000000', value: '0100000000000000', formatted: { key: 0, value: 1 } }] },
     });
   });
@@ -102,7 +103,8 @@ describe('xdpts run', () => {
     // r0 = *(u8 *)(r1 + 2); r0 += r2; exit   → mem[2] + length
     const prog = join(tmp, 'p.bin');
     writeFileSync(prog, Buffer.from('7110020000000000' + '0f20000000000000' + '9500000000000000', 'hex'));
-    expect(JSON.parse(xdpts('run', prog, '--mem', 'aa bb 11 cc', '--json').stdout)).toEqual({ r0: '0x15' });
+    expect(JSON.parse(xdpts('run', prog, '--mem', 'aa bb 11 cc', '--json').stdout)).toEqual({ r0: '0x15', engine: 'jit' });
+    expect(JSON.parse(xdpts('run', prog, '--mem', 'aa bb 11 cc', '--engine', 'wasm', '--json').stdout)).toEqual({ r0: '0x15', engine: 'wasm' });
     expect(xdpts('run', prog, '--mem', 'aabb11cc').stdout.trim()).toBe('r0: 0x15');
     const f = xdpts('run', prog, '--json');
     expect(f.exit).toBe(1);

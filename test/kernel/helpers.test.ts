@@ -22,7 +22,7 @@ function kernel(ncpus = 2, progs: Map<number, VmProgram> = new Map()) {
 const pkt = (n = 64) => Uint8Array.from({ length: n }, (_, i) => i);
 const u64 = (b: Uint8Array, o = 0) => new DataView(b.buffer, b.byteOffset).getBigUint64(o, true);
 
-for (const engine of ['interp', 'jit'] as Engine[]) {
+for (const engine of ['interp', 'jit', 'wasm'] as Engine[]) {
   describe(`helpers on the ${engine} engine`, () => {
     it('counts packets in an array map through the value pointer (the counter program)', () => {
       const { maps, k } = kernel();

@@ -12,7 +12,7 @@ import type { Instruction } from '../../src/isa';
 const fixture = (name: string) => loadObject(new Uint8Array(readFileSync(`fixtures/c/${name}`)), name);
 const pkt = (n = 64) => new Uint8Array(n).map((_, i) => i);
 
-describe.each(['interp', 'jit'] as const)('Kernel (%s)', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as const)('Kernel (%s)', (engine) => {
   it('loads the counter, gives ids and a tag, and the program counts into its map', () => {
     const k = new Kernel({ engine, seed: 1 });
     const obj = k.loadObject(fixture('counter.o'));

@@ -24,7 +24,7 @@ function errnoOf(f: () => unknown): string | undefined {
 
 const EXIT: Instruction = { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0 };
 
-describe.each(['interp', 'jit'] as const)('test_run (%s)', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as const)('test_run (%s)', (engine) => {
   const make = (opts: ConstructorParameters<typeof Kernel>[0] = {}) => {
     const k = new Kernel({ engine, seed: 7, ...opts });
     const obj = k.loadObject(edge);

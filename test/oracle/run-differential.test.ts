@@ -109,7 +109,7 @@ describe.skipIf(!tools.kernel)(`xdpts run equals the kernel's BPF_PROG_TEST_RUN$
       expect(ko.error).toBeUndefined();
       try {
         const spec = loadObject(new Uint8Array(readFileSync(path)), path.split('/').pop());
-        const kernels = (['interp', 'jit'] as const).map((engine) => {
+        const kernels = (['interp', 'jit', 'wasm'] as const).map((engine) => {
           const k = new Kernel({ engine, ncpus: availableParallelism(), seed: 1 });
           k.loadObject(spec, { type: 6 });
           return k;

@@ -74,7 +74,7 @@ function runCases(
       expect(v.accepted).toBe(true);
     }
   });
-  for (const engine of ['interp', 'jit'] as const) {
+  for (const engine of ['interp', 'jit', 'wasm'] as const) {
     it(`gives the intended verdicts, packets and maps (${engine})`, () => {
       const k = new Kernel({ engine, seed: 1 });
       const obj = k.loadObject(spec);

@@ -11,7 +11,7 @@ import { assembleUbpf, parseFixture } from './helpers/ubpf-asm';
 const DIR = join(__dirname, '../../fixtures/vm/exec');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.data')).sort();
 
-describe.each(['interp', 'jit'] as Engine[])('exec fixtures on %s', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as Engine[])('exec fixtures on %s', (engine) => {
   test('the fixture directory is not empty', () => {
     expect(files.length).toBeGreaterThan(150);
   });

@@ -15,7 +15,7 @@ const table = (h: Record<number, HelperFn>) => ({ helpers: Object.assign([] as H
 const LOOP = helperId('loop')!;
 const TAIL = helperId('tail_call')!;
 
-describe.each(['interp', 'jit'] as Engine[])('helper ABI on %s', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as Engine[])('helper ABI on %s', (engine) => {
   test('arguments arrive as halves and through the accessors; c.pc is the slot of the call', () => {
     const seen: unknown[] = [];
     const h = table({
@@ -321,7 +321,7 @@ describe.each(['interp', 'jit'] as Engine[])('helper ABI on %s', (engine) => {
   });
 });
 
-describe.each(['interp', 'jit'] as Engine[])('callx on %s', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as Engine[])('callx on %s', (engine) => {
   test('a register holding a helper id calls that helper (uBPF / bpf_conformance raw mode)', () => {
     const h = table({ 5: (c) => c.ret(c.num(1) + 1) });
     expect(compile(assembleUbpf('mov r1, 41\nmov r2, 5\ncallx r2\nexit'), { engine, helpers: h }).runRaw().r0).toBe(42n);
@@ -337,7 +337,7 @@ describe('may_goto', () => {
     const p = compile(assembleUbpf('mov r0, 0\nloop:\nmay_goto +2\nadd r0, 1\nja loop\nexit'), { engine: 'jit' });
     expect(p.runRaw().r0).toBe(8388608n);
   });
-  test.each(['interp', 'jit'] as Engine[])('each frame has its own budget (%s)', (engine) => {
+  test.each(['interp', 'jit', 'wasm'] as Engine[])('each frame has its own budget (%s)', (engine) => {
     const p = compile(assembleUbpf('may_goto +1\nmov r0, 1\ncall local f\nexit\nf:\nmay_goto +1\nadd r0, 2\nexit'), { engine });
     expect(p.runRaw().r0).toBe(3n);
   });
@@ -356,7 +356,7 @@ describe('program objects', () => {
   });
 });
 
-describe.each(['interp', 'jit'] as Engine[])('maxSteps on %s', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as Engine[])('maxSteps on %s', (engine) => {
   test('Infinity removes the step counting; a negative or NaN bound is refused', () => {
     const loop = assembleUbpf('mov r0, 0\nmov r1, 100000\nl:\nadd r0, 1\nsub r1, 1\njne r1, 0, l\nexit');
     expect(compile(loop, { engine, maxSteps: Infinity }).runRaw().r0).toBe(100000n);
@@ -367,7 +367,7 @@ describe.each(['interp', 'jit'] as Engine[])('maxSteps on %s', (engine) => {
   });
 });
 
-describe.each(['interp', 'jit'] as Engine[])('raw runs on %s', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as Engine[])('raw runs on %s', (engine) => {
   test('work on a copy of the memory and return it; the input is untouched', () => {
     const input = Uint8Array.of(1, 2, 3, 4);
     const r = compile(assembleUbpf('stb [r1+1], 9\nmov r0, r2\nexit'), { engine }).runRaw({ mem: input });

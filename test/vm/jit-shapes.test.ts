@@ -9,8 +9,9 @@ import { generate } from '../../src/vm/jit';
 
 const EXIT = insn(0x95);
 
-function both(prog: Instruction[], maxSteps?: number) {
-  return (['interp', 'jit'] as const).map((engine) => {
+/** The run on every engine (interp, jit, wasm). */
+function all(prog: Instruction[], maxSteps?: number) {
+  return (['interp', 'jit', 'wasm'] as const).map((engine) => {
     const r = compile(prog, { engine, space: createSpace(), ...(maxSteps === undefined ? {} : { maxSteps }) }).runRaw();
     return { r0: r.r0, fault: r.fault?.reason, pc: r.fault?.pc };
   });
@@ -26,11 +27,13 @@ describe('exit tails', () => {
   });
 
   test('it keeps the step budget of a backward jump', () => {
-    const [i, j] = both(prog, 10);
-    expect(i).toEqual(j);
+    const [i, j, w] = all(prog, 10);
+    expect(j).toEqual(i);
+    expect(w).toEqual(i);
     expect(i!.r0).toBe(7n);
-    const [fi, fj] = both(prog, 0);
-    expect(fi).toEqual(fj);
+    const [fi, fj, fw] = all(prog, 0);
+    expect(fj).toEqual(fi);
+    expect(fw).toEqual(fi);
     expect(fi!.fault).toMatch(/step limit/);
   });
 });
@@ -48,7 +51,8 @@ describe('frame accesses through r10-derived registers', () => {
       insn(0x0f, 0, 3),
       EXIT,
     ];
-    const [i, j] = both(prog);
+    const [i, j, w] = all(prog);
+    expect(w).toEqual(i);
     expect(j).toEqual(i);
   });
 });

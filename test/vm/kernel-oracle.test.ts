@@ -106,7 +106,7 @@ function runVm(insns: Instruction[], packet: Uint8Array, engine: Engine) {
   return { retval: r.action, out: hex(r.packet), fault: r.fault?.message };
 }
 
-describe.each(['interp', 'jit'] as Engine[])('VM (%s) reproduces recorded kernel results', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as Engine[])('VM (%s) reproduces recorded kernel results', (engine) => {
   test('every recorded program and packet', () => {
     if (!existsSync(EXPECTED)) throw new Error(`${EXPECTED} is missing: run with XDPTS_UPDATE_FIXTURES=1 on a machine with the kernel tools`);
     const rec = JSON.parse(readFileSync(EXPECTED, 'utf8')) as Recording;
@@ -142,7 +142,7 @@ describe.skipIf(!live)(`VM against the live kernel (BPF_PROG_TEST_RUN via bpftoo
             const retval = Number(/Return value: (\d+)/.exec(text)![1]);
             const out = hex(new Uint8Array(readFileSync(dout)));
             rec.cases.push({ prog: name, packet: hex(packet), retval, out });
-            for (const engine of ['interp', 'jit'] as Engine[]) {
+            for (const engine of ['interp', 'jit', 'wasm'] as Engine[]) {
               expect({ name, k, engine, ...runVm(insns, packet, engine) }).toEqual({ name, k, engine, retval, out, fault: undefined });
             }
           }

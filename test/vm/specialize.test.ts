@@ -26,7 +26,7 @@ describe('constR1Calls', () => {
   });
 });
 
-describe.each(['interp', 'jit'] as const)('specialised helpers (%s)', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as const)('specialised helpers (%s)', (engine) => {
   test('the specialised function runs at constant-r1 sites, the table elsewhere', () => {
     const seen: string[] = [];
     const table: HelperTable = {

@@ -16,7 +16,7 @@ const helpers = xdpHelpers;
 
 const pkt = (n: number): Uint8Array => new Uint8Array(n).map((_, i) => i & 0xff);
 
-describe.each(['interp', 'jit'] as Engine[])('XDP on %s', (engine) => {
+describe.each(['interp', 'jit', 'wasm'] as Engine[])('XDP on %s', (engine) => {
   const run = (asm: string, packet: Uint8Array, extra: Record<string, number> = {}) =>
     compile(assembleUbpf(asm), { engine, helpers }).runXdp({ packet, ...extra });
 

@@ -18,6 +18,7 @@ import { UsageError, VerifierError } from '../../util/errors';
 import { fromHex } from '../../util/hex';
 import { CliFailure, EXIT_FAIL, EXIT_OK, err, out, outJson, runCommand, type CommonOptions } from '../output';
 import { readInput } from './build';
+import type { Engine, VmProgram } from '../../vm';
 import type { RegisterCommand } from './index';
 import { runLive } from './run-live';
 import { applyMapInit, type MapLayouts } from './run-maps';
@@ -65,9 +66,15 @@ function parseCtx(items: readonly string[] | undefined): XdpMdIn | undefined {
   return ctx as XdpMdIn;
 }
 
-function engineOf(v: string | undefined): 'interp' | 'jit' {
-  if (v === undefined || v === 'jit' || v === 'interp') return v ?? 'jit';
-  throw new UsageError(`invalid --engine '${v}': expected interp or jit`);
+function engineOf(v: string | undefined): { engine?: Engine } {
+  if (v === undefined) return {};
+  if (v === 'jit' || v === 'interp' || v === 'wasm') return { engine: v };
+  throw new UsageError(`invalid --engine '${v}': expected wasm, jit or interp`);
+}
+
+/** The engine a program runs on, and why when it is not the one asked for (`--json`). */
+function engineJson(vm: VmProgram): { engine: Engine; reason?: string } {
+  return vm.engineNote === undefined ? { engine: vm.engine } : { engine: vm.engine, reason: vm.engineNote };
 }
 
 /** Picks the program like xdp-loader: `-s SEC` and/or `-n NAME`, else the first one. */
@@ -89,7 +96,7 @@ function runRawFile(bytes: Uint8Array, opts: RunOptions): number {
   if (problem) throw new UsageError(`raw instructions: ${problem.message} at byte ${problem.offset}`);
   if (opts.packet || opts.pcap) throw new UsageError('a raw instruction file runs on --mem, not --packet/--pcap');
   const mem = opts.mem !== undefined ? fromHex(opts.mem, '--mem') : undefined;
-  const kernel = new Kernel({ engine: engineOf(opts.engine), ...seedOpt(opts) });
+  const kernel = new Kernel({ ...engineOf(opts.engine), ...seedOpt(opts) });
   // Raw programs are not verified (uBPF semantics): the VM's checks keep them from escaping.
   const prog = kernel.loadInsns(insns, { name: 'raw', type: 0 });
   const r = prog.vm.runRaw(mem ? { mem } : {});
@@ -99,7 +106,7 @@ function runRawFile(bytes: Uint8Array, opts: RunOptions): number {
     return EXIT_FAIL;
   }
   const r0 = `0x${r.r0.toString(16)}`;
-  if (opts.json) outJson({ r0 });
+  if (opts.json) outJson({ r0, ...engineJson(prog.vm) });
   else out(`r0: ${r0}`);
   return EXIT_OK;
 }
@@ -132,7 +139,7 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   const ctx = parseCtx(opts.ctx);
   const spec = loadObject(bytes, file);
   const picked = pickProgram(spec, opts.section, opts.name);
-  const kernel = new Kernel({ engine: engineOf(opts.engine), ...seedOpt(opts) });
+  const kernel = new Kernel({ ...engineOf(opts.engine), ...seedOpt(opts) });
   const { prog, maps } = loadForRun(kernel, spec, picked);
   const layoutsOf = (name: string): MapLayouts | undefined => {
     const ms = spec.maps.find((m) => m.name === name);
@@ -151,7 +158,7 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
 
   if (opts.packet !== undefined) {
     const r = runOne(fromHex(opts.packet, '--packet'));
-    if (opts.json) outJson({ ...jsonResult(r, repeat), maps: mapsJson(maps, layoutsOf) });
+    if (opts.json) outJson({ ...jsonResult(r, repeat), ...engineJson(prog.vm), maps: mapsJson(maps, layoutsOf) });
     else out([textResult(r, repeat), textMaps(maps)].filter(Boolean).join('\n'));
     return r.fault ? EXIT_FAIL : EXIT_OK;
   }
@@ -175,7 +182,7 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   }
   const failed = results.some((r) => r instanceof CliFailure || r.fault);
   if (opts.json) {
-    outJson({ results: results.map((r) => (r instanceof CliFailure ? { error: r.message } : jsonResult(r, repeat))), maps: mapsJson(maps, layoutsOf) });
+    outJson({ results: results.map((r) => (r instanceof CliFailure ? { error: r.message } : jsonResult(r, repeat))), ...engineJson(prog.vm), maps: mapsJson(maps, layoutsOf) });
     return failed ? EXIT_FAIL : EXIT_OK;
   }
   const parts = results.map((r, i) => (r instanceof CliFailure ? `Packet ${i + 1}:\nError: ${r.message}` : textResult(r, repeat, `Packet ${i + 1}:`)));
@@ -222,7 +229,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--out <file>', 'with --pcap: write the packet after each run (data_out) to a capture')
     .option('--repeat <n>', 'run each packet N times and report the average duration, like bpftool')
     .option('--mem <hex>', 'raw mode: the memory r1 points to (r2 = its length)')
-    .option('--engine <engine>', 'interp or jit (default jit)')
+    .option('--engine <engine>', 'wasm, jit or interp (default: the kernel\'s, jit)')
     .option('--seed <n>', 'seed of bpf_get_prandom_u32 (default random)')
     .option('--ctx <field=value>', 'struct xdp_md input: ingress_ifindex=N, rx_queue_index=N (repeatable)', collect)
     .option('--json', 'print the result as JSON')
