@@ -41,7 +41,8 @@ export { bytesCodec, perCpuCodec } from './api/codec';
 export { XdptsError, MapError, VerifierError, ObjectError, ElfError, BtfError, UsageError } from './util/errors';
 export { XdpError, BpffsError, TestRunError } from './kernel';
 export { packet, PacketBuilder, decodePacket, summarizePacket, parsePacketSpec, PacketSpecError, type FieldInput, type DecodedLayer } from './packet';
+export { runTests } from './api/testing';
 export {
-  runTests, exitCode as testExitCode, prettyReport, tapReport, junitReport, jsonReport, toLcov, coverageSummary, TestFileError,
+  exitCode as testExitCode, prettyReport, tapReport, junitReport, jsonReport, toLcov, coverageSummary, TestFileError,
   type TestSpec, type TestReport, type CaseResult, type FileResult, type Failure,
 } from './testing';

@@ -19,6 +19,7 @@ import type { CompiledCase, CompiledFile, MapWrite } from './model';
 export interface KernelCaseResult {
   readonly retval?: number;
   readonly packet?: string;
+  /** The errno name a refused test run gave, or `rejected` when the program did not load. */
   readonly errno?: string;
   /** Entries (hex key → hex value) of the maps the case's expectations name. */
   readonly maps: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -26,6 +27,8 @@ export interface KernelCaseResult {
 
 /** The oracle: compares a case with the kernel; keeps what the kernel said. */
 export interface KernelOracle {
+  /** Whether the kernel refuses to load the file's program (a `rejected` case). */
+  rejects(cf: CompiledFile, c: CompiledCase): boolean;
   /** A disagreement, or undefined when the kernel agrees. */
   check(cf: CompiledFile, c: CompiledCase, emulated: { retval: number; dataOut: Uint8Array } | { errno: string }, maps: ReadonlyMap<string, BpfMap>): string | undefined;
   /** Every case's kernel result, in order (for recording fixtures). */
@@ -71,7 +74,10 @@ export function kernelOracle(prefix = process.env['XDPTS_PIN_PREFIX'] ?? 'xdpts_
     const dir = join(BPFFS, `${prefix}${process.pid}_${n++}`);
     const mapsDir = `${dir}_maps`;
     pins.push(dir, mapsDir);
-    const r = bt(['prog', 'loadall', cf.objectPath, dir, 'type', 'xdp', 'pinmaps', mapsDir]);
+    // The object as xdpts read it (built from the source for `source:` files).
+    const obj = join(tmp, `obj${n}.o`);
+    writeFileSync(obj, cf.objectBytes);
+    const r = bt(['prog', 'loadall', obj, dir, 'type', 'xdp', 'pinmaps', mapsDir]);
     if (r.code !== 0) return { error: `the kernel refused to load ${cf.objectPath}: ${r.err.trim().split('\n').at(-1)}` };
     for (const w of cf.setup) write(mapsDir, w);
     return { prog: join(dir, cf.program.name), maps: mapsDir };
@@ -86,6 +92,12 @@ export function kernelOracle(prefix = process.env['XDPTS_PIN_PREFIX'] ?? 'xdpts_
 
   return {
     records,
+    rejects(cf, c) {
+      const l = load(cf);
+      const refused = 'error' in l;
+      records.push({ file: cf.file, name: c.name, result: { ...(refused ? { errno: 'rejected' } : {}), maps: {} } });
+      return refused;
+    },
     check(cf, c, emulated, maps) {
       if (c.ctx) return undefined; // bpftool's ctx_in takes a struct xdp_md file: not compared here
       let l = loaded.get(cf);

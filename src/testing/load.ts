@@ -15,9 +15,10 @@ import type { CompiledCase, CompiledFile, MapInfo, MapWrite } from './model';
 import { asMap, asText, asUint, eachMapEntry, encodeFor, knownKeys } from './load-util';
 import { field, parseYaml, scalarText, toPlain, type YamlFile, type YNode } from './yaml';
 
-/** Options of loading: how to turn a `source:` into an object (the CLI assembles .asm files). */
+/** Options of loading: how to turn a `source:` into an object (the CLI assembles .asm, compiles .c). */
 export interface LoadOptions {
-  readonly buildSource?: (path: string) => ObjectSpec;
+  /** Builds a source file into ELF object bytes. */
+  readonly buildSource?: (path: string) => Uint8Array;
   /** Default engine when the file names none. */
   readonly engine?: 'jit' | 'interp';
 }
@@ -47,11 +48,13 @@ export function compileTestFile(file: string, text: string, opts: LoadOptions = 
   const srcNode = field(top, 'source');
   if ((objNode === undefined) === (srcNode === undefined)) throw y.error(top, "give exactly one of 'object' (an ELF .o) or 'source' (a .asm/.s file)");
   let object: ObjectSpec;
+  let objectBytes: Uint8Array;
   const objectPath = resolve(base, asText(y, (objNode ?? srcNode)!, objNode ? 'object' : 'source'));
   try {
-    if (objNode) object = loadObject(new Uint8Array(readFileSync(objectPath)), objectPath);
-    else if (opts.buildSource) object = opts.buildSource(objectPath);
+    if (objNode) objectBytes = new Uint8Array(readFileSync(objectPath));
+    else if (opts.buildSource) objectBytes = opts.buildSource(objectPath);
     else throw new XdptsError('building sources is not available here; give an object', 'usage');
+    object = loadObject(objectBytes, objectPath);
   } catch (e) {
     const why = e instanceof XdptsError || (e as NodeJS.ErrnoException).code ? (e as Error).message : String(e);
     throw y.error((objNode ?? srcNode)!, `cannot load ${objectPath}: ${why}`);
@@ -86,7 +89,7 @@ export function compileTestFile(file: string, text: string, opts: LoadOptions = 
   if (!testsNode || testsNode.kind !== 'seq') throw y.error(testsNode ?? top, "'tests' must be a list of cases");
   const cases: CompiledCase[] = [];
   testsNode.items.forEach((n, i) => cases.push(...compileCase(y, n, i, base, maps, setupCtx)));
-  return { file, objectPath, object, program, maps, seed, engine, setup: setupWrites, cases };
+  return { file, objectPath, objectBytes, object, program, maps, seed, engine, setup: setupWrites, cases };
 }
 
 function pickProgram(y: YamlFile, object: ObjectSpec, nameNode: YNode | undefined, secNode: YNode | undefined): ProgramSpec {

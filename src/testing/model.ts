@@ -83,7 +83,10 @@ export interface MapInfo {
 /** A test file, checked and compiled. */
 export interface CompiledFile {
   readonly file: string;
+  /** The object file, or the source it was built from. */
   readonly objectPath: string;
+  /** The ELF object's bytes (built from the source when the file gives `source:`). */
+  readonly objectBytes: Uint8Array;
   readonly object: ObjectSpec;
   readonly program: ProgramSpec;
   readonly maps: ReadonlyMap<string, MapInfo>;

@@ -29,6 +29,8 @@ export interface TestSpec extends LoadOptions {
 
 /** Checks a case on another implementation (the real kernel): a disagreement, or undefined. */
 export interface CaseOracle {
+  /** Whether the other side refuses to load the file's program too (for `rejected` cases). */
+  rejects?(cf: CompiledFile, c: CompiledCase): boolean;
   check(cf: CompiledFile, c: CompiledCase, emulated: { retval: number; dataOut: Uint8Array } | { errno: string }, maps: ReadonlyMap<string, BpfMap>): string | undefined;
 }
 
@@ -134,6 +136,9 @@ export function runFile(path: string, spec: TestSpec): { result: FileResult; cov
 
 function runCase(cf: CompiledFile, c: CompiledCase, target: Target | Rejection, oracle: CaseOracle | undefined): Failure[] {
   const want = c.expect.rejected;
+  if (oracle?.rejects && want !== undefined && oracle.rejects(cf, c) !== ('rejected' in target)) {
+    return [{ what: 'kernel', expected: 'the real kernel to agree with xdpts', actual: `xdpts ${'rejected' in target ? 'rejects' : 'loads'} the program, the kernel ${'rejected' in target ? 'loads' : 'rejects'} it` }];
+  }
   if ('rejected' in target) {
     const e = target.rejected;
     if (want === undefined) return [{ what: 'load', expected: 'the verifier accepts the program', actual: `rejected: ${e.message}`, detail: lastLines(e.log) }];

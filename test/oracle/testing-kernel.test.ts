@@ -1,18 +1,21 @@
 /**
  * `xdpts test --kernel` against the real kernel: every case of examples/tests was run through
  * BPF_PROG_TEST_RUN (bpftool prog run) with its maps, and the kernel's verdicts, packets and map
- * contents are recorded in fixtures/testing/kernel-examples.json. Without root the emulator is
+ * contents (and fixtures/testing/progs: redirects, ring buffer, a rejected program) are recorded in fixtures/testing/kernel-examples.json. Without root the emulator is
  * checked against that record; with root the kernel is asked again live (pins /sys/fs/bpf/xdptsT_*).
  * Re-recorded only with XDPTS_UPDATE_FIXTURES=1.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { disagreement, kernelOracle, runTests, type CaseOracle, type KernelCaseResult } from '../../src/testing';
+import { runTests } from '../../src/index';
+import { disagreement, kernelOracle, type CaseOracle, type KernelCaseResult } from '../../src/testing';
 import { needs, tools } from '../helpers/tools';
 
 const ROOT = resolve(__dirname, '../..');
 const EX = join(ROOT, 'examples/tests');
+const PROGS = join(ROOT, 'fixtures/testing/progs');
+const PATHS = [EX, PROGS];
 const FIXTURE = join(ROOT, 'fixtures/testing/kernel-examples.json');
 
 interface Recorded {
@@ -27,7 +30,7 @@ describe('the test runner agrees with the real kernel', () => {
       const k = kernelOracle('xdptsT_');
       if (typeof k === 'string') throw new Error(k);
       try {
-        runTests({ paths: [EX], oracle: k });
+        runTests({ paths: PATHS, oracle: k });
       } finally {
         k.close();
       }
@@ -35,20 +38,26 @@ describe('the test runner agrees with the real kernel', () => {
     }
     expect(existsSync(FIXTURE), 'fixture missing: run with XDPTS_UPDATE_FIXTURES=1 as root').toBe(true);
     const recorded = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Recorded[];
-    expect(recorded.length).toBe(14);
+    expect(recorded.length).toBe(21);
     expect(recorded.filter((r) => r.result.errno === 'EINVAL')).toHaveLength(1);
     const seen: string[] = [];
+    const find = (file: string, name: string): Recorded | undefined => recorded.find((x) => x.file === basename(file) && x.name === name);
     const replay: CaseOracle = {
+      rejects(cf, c) {
+        seen.push(c.name);
+        return find(cf.file, c.name)?.result.errno === 'rejected';
+      },
       check(cf, c, emulated, maps) {
-        const r = recorded.find((x) => x.file === basename(cf.file) && x.name === c.name);
+        const r = find(cf.file, c.name);
         if (!r) return `no kernel record for ${c.name}`;
         seen.push(c.name);
         return disagreement(emulated, r.result, maps);
       },
     };
-    const report = runTests({ paths: [EX], oracle: replay });
+    const report = runTests({ paths: PATHS, oracle: replay });
     expect(report.files.flatMap((f) => f.cases.flatMap((c) => c.failures))).toEqual([]);
-    expect(seen).toHaveLength(14);
+    expect(seen).toHaveLength(21);
+    expect(recorded.find((r) => r.name.includes('refuses an unchecked'))?.result.errno).toBe('rejected');
   });
 
   it('reports a disagreement with both results', () => {
@@ -61,9 +70,9 @@ describe('the test runner agrees with the real kernel', () => {
     const k = kernelOracle('xdptsT_');
     if (typeof k === 'string') throw new Error(k);
     try {
-      const report = runTests({ paths: [EX], oracle: k });
+      const report = runTests({ paths: PATHS, oracle: k });
       expect(report.files.flatMap((f) => f.cases.flatMap((c) => c.failures))).toEqual([]);
-      expect(k.records).toHaveLength(14);
+      expect(k.records).toHaveLength(21);
     } finally {
       k.close();
     }

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTests as runFacade } from '../../src/index';
 import { exitCode, fuzzRunner, junitReport, prettyReport, runTests, tapReport, toLcov, type TestReport } from '../../src/testing';
 
 const ROOT = resolve(__dirname, '../..');
@@ -36,6 +37,27 @@ describe('xdpts test', () => {
     expect(failed).toEqual([]);
     expect(report.passed).toBe(14);
     expect(exitCode(report)).toBe(0);
+  });
+
+  it('checks redirects, ring-buffer events, a verifier rejection and a source file (library facade)', () => {
+    const r = runFacade({ paths: [join(ROOT, 'fixtures/testing/progs')] });
+    expect(r.files.map((f) => f.cases.map((c) => [c.name, c.status]))).toEqual([
+      [['one event per IPv4 packet', 'pass'], ['none for ARP', 'pass']],
+      [['TTL 1 goes to ifindex 3', 'pass'], ['TTL 6 goes to DEVMAP slot 2', 'pass'], ['an empty slot falls back to XDP_PASS, no redirect', 'pass']],
+      [['assembled from source, drops', 'pass']],
+      [['the verifier refuses an unchecked packet read', 'pass']],
+    ]);
+    const wrong = writeTest('wrong-redirect.test.yaml', `object: ${ROOT}/fixtures/testing/progs/features.o
+program: xdp_redirect_by_ttl
+tests:
+  - packet: eth()/ipv4(ttl=1)/udp()
+    expect: { redirect: { ifindex: 4 } }
+  - packet: eth()/ipv4(ttl=1)/udp()
+    expect: { rejected: true }
+`);
+    const w = runFacade({ paths: [wrong] }).files[0]!.cases;
+    expect(w[0]!.failures).toEqual([{ what: 'redirect', expected: 'ifindex 4', actual: 'ifindex 3' }]);
+    expect(w[1]!.failures[0]!.actual).toBe('the verifier accepted the program');
   });
 
   it.each([

@@ -6,20 +6,15 @@
  * case on the real kernel too, `--fuzz N` tries N mutated packets per case. Exit 0 all passed,
  * 1 a case failed (or coverage too low), 2 a malformed test file or bad usage.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { assemble } from '../../asm';
-import { writeElf } from '../../elf';
-import { loadObject, type ObjectSpec } from '../../object';
+import { buildTestSource } from '../../api/testing';
 import {
   coveragePercent, coverageSummary, exitCode, fuzzRunner, kernelOracle, type KernelOracle, jsonReport, junitReport, prettyReport, runTests, tapReport, toLcov, type TestReport,
 } from '../../testing';
 
 import { UsageError } from '../../util/errors';
 import { color, EXIT_FAIL, err, out, outJson, runCommand, type CommonOptions } from '../output';
-import { compileC } from './build';
 import type { RegisterCommand } from './index';
 
 interface TestOptions extends CommonOptions {
@@ -32,23 +27,6 @@ interface TestOptions extends CommonOptions {
   fuzz?: string;
   seed?: string;
   engine?: string;
-}
-
-/** Builds a `source:` file: C with clang, assembly with our assembler. */
-function buildSource(path: string): ObjectSpec {
-  if (/\.c$/.test(path)) {
-    const dir = mkdtempSync(join(tmpdir(), 'xdpts-test-'));
-    try {
-      const o = join(dir, 'prog.o');
-      compileC(path, o, 'le');
-      return loadObject(new Uint8Array(readFileSync(o)), path);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  const r = assemble(readFileSync(path, 'utf8'), { file: path });
-  if (r.kind !== 'elf') throw new UsageError(`${path}: assembled to raw instructions, not an object`);
-  return loadObject(writeElf(r.elf), path);
 }
 
 function render(r: TestReport, reporter: string): string {
@@ -106,7 +84,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         try {
           report = runTests({
           paths: paths.length ? paths : ['.'],
-          buildSource,
+          buildSource: buildTestSource,
           coverage: covFormat !== undefined || minCov !== undefined || fuzz !== undefined,
           ...(opts.engine ? { engine: opts.engine as 'jit' | 'interp' } : {}),
           ...(oracle ? { oracle } : {}),
