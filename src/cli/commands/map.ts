@@ -3,8 +3,9 @@
  * bpftool's `map` object on the emulated kernel, plain text or `-j`/`--json`.
  */
 import type { Command } from 'commander';
+import { BPFTOOL_MAP_USAGE } from './tool-help';
 import { bpftoolError, mapDelete, mapDump, mapEventPipe, mapLookup, mapPin, mapShow, mapUpdate } from '../../kernel/index';
-import { runCommand } from '../output';
+import { err, runCommand } from '../output';
 import { bpftoolArgs } from './prog';
 import { emit, guarded } from './tool-output';
 import { withSystem } from './net-wiring';
@@ -22,6 +23,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
       await runCommand(json, setExit, () =>
         guarded(() => {
           const [cmd = 'show', ...rest] = words;
+          // `bpftool map help` (also -h, --help): the usage on stderr, status 0.
+          if (cmd === 'help' || cmd === '-h' || cmd === '--help') {
+            err(BPFTOOL_MAP_USAGE);
+            return Promise.resolve(0);
+          }
           const readonly = cmd === 'show' || cmd === 'list' || cmd === 'dump' || cmd === 'lookup';
           return withSystem(
             (s) => {

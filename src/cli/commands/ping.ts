@@ -7,6 +7,7 @@
  * do not wait seconds for it. `XDPTS_REALTIME=0` (scripts, tests) runs in emulated time only:
  * the same lines at once, and then -c or -w is required.
  */
+import { PING_USAGE } from './tool-help';
 import type { Command } from 'commander';
 import { NetError, runPing, ROOT_NS, type Network, type PingOptions } from '../../net/index';
 import { err, out, outJson, runCommand } from '../output';
@@ -67,6 +68,7 @@ export function parsePingArgs(argv: string[], ns: string): PingOptions & { json:
       continue;
     }
     if (a === '-4') continue;
+    if (a === '-h') throw new NetError(PING_USAGE.replace(/\n$/, ''), 2, 'EINVAL');
     if (a.startsWith('-') && a.length > 1) throw new NetError(`ping: invalid option -- '${a.slice(1, 2)}'`, 2, 'EINVAL');
     rest.push(a);
   }

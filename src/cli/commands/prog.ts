@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { bpftoolError, parseSelector, progPin, progShow, progTracelog, type ToolOutcome } from '../../kernel/index';
-import { runCommand } from '../output';
+import { err, runCommand } from '../output';
 import { progRunOutput } from './run-live';
+import { BPFTOOL_PROG_USAGE } from './tool-help';
 import { readFileOrUndefined } from './tool-output';
 import { emit, guarded } from './tool-output';
 import { withSystem } from './net-wiring';
@@ -34,6 +35,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
       await runCommand(json, setExit, () =>
         guarded(() => {
           const [cmd = 'show', ...rest] = words;
+          // `bpftool prog help` (also -h, --help): the usage on stderr, status 0.
+          if (cmd === 'help' || cmd === '-h' || cmd === '--help') {
+            err(BPFTOOL_PROG_USAGE);
+            return Promise.resolve(0);
+          }
           const readonly = cmd === 'show' || cmd === 'list';
           return withSystem(
             (s) => {
