@@ -208,10 +208,10 @@ function routeDst(r: RouteView): string {
   return r.dstLen === 0 ? 'default' : `${r.dst}/${r.dstLen}`;
 }
 
-/** `ip route show [dev DEV]` lines (each ends with a space, as iproute2's do). */
-export function formatRoutes(state: NetState, ns: NetnsState, dev?: string): string[] {
+/** `ip route show [SELECTOR] [dev DEV]` lines (each ends with a space, as iproute2's do); `keep` is the selector. */
+export function formatRoutes(state: NetState, ns: NetnsState, dev?: string, keep: (r: RouteView) => boolean = () => true): string[] {
   return routeTable(state, ns)
-    .filter((r) => dev === undefined || r.dev === dev)
+    .filter((r) => (dev === undefined || r.dev === dev) && keep(r))
     .map((r) => {
       let s = routeDst(r);
       if (r.gateway !== undefined) s += ` via ${r.gateway}`;
@@ -225,9 +225,9 @@ export function formatRoutes(state: NetState, ns: NetnsState, dev?: string): str
 }
 
 /** `ip -j route show` objects. */
-export function routesJson(state: NetState, ns: NetnsState, dev?: string): Record<string, unknown>[] {
+export function routesJson(state: NetState, ns: NetnsState, dev?: string, keep: (r: RouteView) => boolean = () => true): Record<string, unknown>[] {
   return routeTable(state, ns)
-    .filter((r) => dev === undefined || r.dev === dev)
+    .filter((r) => (dev === undefined || r.dev === dev) && keep(r))
     .map((r) => {
       const o: Record<string, unknown> = { dst: routeDst(r) };
       if (r.gateway !== undefined) o['gateway'] = r.gateway;

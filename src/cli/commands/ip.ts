@@ -8,6 +8,9 @@ import type { Command } from 'commander';
 import { appendFileSync, readFileSync } from 'node:fs';
 import {
   netStateProblem,
+  parseIpv4,
+  parsePrefix,
+  type RouteView,
   addrAdd,
   addrDel,
   addrsJson,
@@ -52,6 +55,7 @@ import { pcapRecord } from '../../pcap/index';
 import { damagedState, StateStore, type StateSnapshot } from '../../state/index';
 import { err, out, outJson, runCommand } from '../output';
 import { pingMain } from './ping';
+import { IP_ADDR_USAGE, IP_LINK_USAGE, IP_NEIGH_USAGE, IP_NETNS_USAGE, IP_ROUTE_USAGE, IP_USAGE } from './tool-help';
 
 /** What the emulated kernel contributes to a network session: its XDP hook and attachment views. */
 export interface KernelAttachment {
@@ -222,6 +226,16 @@ function need(args: string[], i: number, what: string): string {
   return v;
 }
 
+/** The usage text of `ip OBJECT help` for the objects xdpts emulates. */
+function objectUsage(obj: string): string | undefined {
+  if (matches(obj, 'address')) return IP_ADDR_USAGE;
+  if (matches(obj, 'route')) return IP_ROUTE_USAGE;
+  if (matches(obj, 'neighbour') || matches(obj, 'neighbor')) return IP_NEIGH_USAGE;
+  if (matches(obj, 'link')) return IP_LINK_USAGE;
+  if (obj.length >= 4 && matches(obj, 'netns')) return IP_NETNS_USAGE;
+  return undefined;
+}
+
 /** Runs one `ip` command line (arguments after `ip`) in namespace `ns`; returns the exit status. */
 export async function ipMain(argv: string[], nsName: string, jsonFlag: boolean): Promise<number> {
   const g: IpGlobals = { ns: nsName, json: jsonFlag, force: false, brief: false, stats: false };
@@ -239,6 +253,10 @@ export async function ipMain(argv: string[], nsName: string, jsonFlag: boolean):
     else if (o === '-s' || o === '-stats' || o === '-statistics') g.stats = true;
     else if (o === '-4') g.family = 'inet';
     else if (o === '-p' || o === '-pretty') continue;
+    else if (matches(o.slice(1), 'help') || o === '-h') {
+      err(IP_USAGE);
+      return 255;
+    }
     else {
       err(`Option "${o}" is unknown, try "ip -help".`);
       return 255;
@@ -246,7 +264,18 @@ export async function ipMain(argv: string[], nsName: string, jsonFlag: boolean):
   }
   const obj = args.shift();
   try {
-    if (obj === undefined) throw new NetError('Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }', 255, 'EINVAL');
+    if (obj === undefined || matches(obj, 'help')) {
+      err(IP_USAGE);
+      return 255;
+    }
+    // `ip OBJECT help`: the object's usage on stderr, status 255, as iproute2 prints it.
+    if (args[0] !== undefined && matches(args[0], 'help')) {
+      const usage = objectUsage(obj);
+      if (usage) {
+        err(usage);
+        return 255;
+      }
+    }
     if (g.ns !== nsName && g.ns !== ROOT_NS) {
       // -n NAME: the namespace must exist (as `ip netns exec` checks).
       await withNet((s) => void getNetns(s.state, g.ns), { readonly: true });
@@ -527,13 +556,46 @@ async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
   return 255;
 }
 
+/**
+ * The prefix selector of `ip route show` as iproute2 reads it: `[to] [exact|root|match] PREFIX`
+ * (`default` is 0/0). A bare or `exact` prefix keeps the route with that very prefix, `root` the
+ * routes inside it, `match` the routes that contain it.
+ */
+function routeSelector(words: string[]): (r: RouteView) => boolean {
+  let mode: 'exact' | 'root' | 'match' = 'exact';
+  let prefix: { addr: number; len: number } | undefined;
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i]!;
+    if (w === 'to') continue;
+    if (prefix !== undefined) throw garbage(w);
+    if (matches(w, 'root') || matches(w, 'match') || matches(w, 'exact')) {
+      mode = matches(w, 'root') ? 'root' : matches(w, 'match') ? 'match' : 'exact';
+      w = need(words, ++i, w);
+    }
+    const p = w === 'default' || w === 'all' ? { addr: 0, len: w === 'all' ? -1 : 0 } : parsePrefix(w.includes('/') ? w : `${w}/32`);
+    if (!p) throw new NetError(`Error: any valid prefix is expected rather than "${w}".`, 1, 'EINVAL');
+    prefix = p;
+  }
+  if (!prefix || prefix.len < 0) return () => true;
+  const { addr, len } = prefix;
+  const within = (a: number, l: number, inside: { addr: number; len: number }): boolean =>
+    l >= inside.len && (inside.len === 0 || (a >>> (32 - inside.len)) === (inside.addr >>> (32 - inside.len)));
+  return (r) => {
+    const d = parseIpv4(r.dst) ?? 0;
+    if (mode === 'exact') return r.dstLen === len && within(d, r.dstLen, prefix!);
+    if (mode === 'root') return within(d, r.dstLen, prefix!);
+    return within(addr, len, { addr: d, len: r.dstLen });
+  };
+}
+
 async function ipRoute(args: string[], g: IpGlobals): Promise<number> {
   const cmd = args.shift() ?? 'show';
   if (matches(cmd, 'show') || matches(cmd, 'list')) {
-    const { dev } = devArg(args);
+    const { dev, rest } = devArg(args);
+    const keep = routeSelector(rest);
     return showIn(g, (s, ns) => {
       if (dev !== undefined) requireIface(ns, dev);
-      return { json: () => routesJson(s.state, ns, dev), lines: () => formatRoutes(s.state, ns, dev) };
+      return { json: () => routesJson(s.state, ns, dev, keep), lines: () => formatRoutes(s.state, ns, dev, keep) };
     });
   }
   if (matches(cmd, 'add') || matches(cmd, 'delete')) {
