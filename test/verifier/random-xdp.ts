@@ -6,12 +6,13 @@
  * offsets, aligned or not, initialised or not), map values (NULL-checked or not, offsets in and out
  * of the value), spills and fills of scalars and pointers at every width, helpers with right and
  * wrong arguments, bounded and unbounded loops, and bpf-to-bpf calls. The same seed always gives
- * the same programs.
+ * the same programs. Atomics, ring-buffer records, tail calls and 32-bit compares before a
+ * map-value access are segments too.
  */
 import { type Instruction, helperId } from '../../src/isa';
 import {
   BPF_ALU32_IMM, BPF_ALU64_IMM, BPF_ALU64_REG, BPF_CALL_REL, BPF_EMIT_CALL, BPF_EXIT_INSN,
-  BPF_JMP_IMM, BPF_JMP_REG, BPF_LDX_MEM, BPF_LDX_MEMSX, BPF_LD_MAP_FD, BPF_MOV32_REG, BPF_MOV64_IMM,
+  BPF_ATOMIC_OP, BPF_JMP32_IMM, BPF_JMP_IMM, BPF_JMP_REG, BPF_LDX_MEM, BPF_LDX_MEMSX, BPF_LD_MAP_FD, BPF_MOV32_REG, BPF_MOV64_IMM,
   BPF_MOV64_REG, BPF_NEG64, BPF_RAW_INSN, BPF_STX_MEM, BPF_ST_MEM, type Case, type CaseMap,
 } from './builder';
 
@@ -25,10 +26,15 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** The maps every generated program gets: m0 ARRAY 4 x 48 bytes, m1 HASH u64 -> 16 bytes. */
+/**
+ * The maps every generated program gets: m0 ARRAY 4 x 48 bytes, m1 HASH u64 -> 16 bytes,
+ * m2 RINGBUF 4 KiB, m3 PROG_ARRAY of 4.
+ */
 export const FUZZ_MAPS: CaseMap[] = [
   { type: 2, keySize: 4, valueSize: 48, maxEntries: 4 },
   { type: 1, keySize: 8, valueSize: 16, maxEntries: 16 },
+  { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 },
+  { type: 3, keySize: 4, valueSize: 4, maxEntries: 4 },
 ];
 
 type Size = 'b' | 'h' | 'w' | 'dw';
@@ -247,6 +253,49 @@ const segments: ((g: Gen) => void)[] = [
     if (g.chance(0.6)) g.emit(g.jmp('out', (o) => BPF_JMP_IMM('jsgt', 9, 40, o)), g.jmp('out', (o) => BPF_JMP_IMM('jslt', 9, 0, o)));
     g.emit(BPF_ST_MEM('w', 10, -12, 0), BPF_MOV64_REG(2, 10), BPF_ALU64_IMM('add', 2, -12), BPF_LD_MAP_FD(1, 0), BPF_EMIT_CALL(H('map_lookup_elem')));
     g.emit(g.jmp('out', (o) => BPF_JMP_IMM('jeq', 0, 0, o)), BPF_ALU64_REG('add', 0, 9), BPF_LDX_MEM('b', 7, 0, 0));
+  },
+  // atomics on the stack or a map value: aligned or not, fetch results used as offsets
+  (g) => {
+    const onStack = g.chance(0.5);
+    if (onStack) g.emit(BPF_ST_MEM('dw', 10, -16, 0), BPF_ST_MEM('dw', 10, -8, 0), BPF_MOV64_REG(9, 10), BPF_ALU64_IMM('add', 9, -16));
+    else {
+      g.emit(BPF_ST_MEM('w', 10, -4, 0), BPF_MOV64_REG(2, 10), BPF_ALU64_IMM('add', 2, -4), BPF_LD_MAP_FD(1, 0), BPF_EMIT_CALL(H('map_lookup_elem')));
+      g.emit(g.jmp('out', (o) => BPF_JMP_IMM('jeq', 0, 0, o)), BPF_MOV64_REG(9, 0));
+    }
+    const sz = g.pick(['w', 'dw'] as const);
+    const off = g.chance(0.8) ? g.pick([0, 8]) : g.pick([2, 4, 44, 16]);
+    const op = g.pick(['add', 'or', 'fetch_add', 'fetch_xor', 'xchg', 'cmpxchg']);
+    g.emit(BPF_MOV64_IMM(5, g.int(8)), BPF_MOV64_IMM(0, 0), BPF_ATOMIC_OP(sz, op, 9, 5, off));
+    if (op.startsWith('fetch') || op === 'xchg') {
+      g.emit(BPF_MOV64_REG(9, 5), BPF_ALU64_IMM('and', 9, g.pick([7, 31, 63])), BPF_ST_MEM('w', 10, -20, 0), BPF_MOV64_REG(2, 10), BPF_ALU64_IMM('add', 2, -20));
+      g.emit(BPF_LD_MAP_FD(1, 0), BPF_EMIT_CALL(H('map_lookup_elem')), g.jmp('out', (o) => BPF_JMP_IMM('jeq', 0, 0, o)));
+      g.emit(BPF_ALU64_REG('add', 0, 9), BPF_LDX_MEM('b', 7, 0, 0));
+    }
+  },
+  // ringbuf reserve: NULL check, access within the record, submit or discard (or leak)
+  (g) => {
+    const size = g.pick([8, 16, 48]);
+    g.emit(BPF_LD_MAP_FD(1, 2), BPF_MOV64_IMM(2, size), BPF_MOV64_IMM(3, 0), BPF_EMIT_CALL(H('ringbuf_reserve')));
+    if (!g.chance(0.1)) g.emit(g.jmp('out', (o) => BPF_JMP_IMM('jeq', 0, 0, o)));
+    const { sz, off } = accessIn(g, size);
+    g.emit(BPF_STX_MEM(sz, 0, 7, off));
+    if (!g.chance(0.1)) g.emit(BPF_MOV64_REG(1, 0), BPF_MOV64_IMM(2, 0), BPF_EMIT_CALL(H(g.pick(['ringbuf_submit', 'ringbuf_discard']))));
+  },
+  // tail call through the program array, with ctx in r1 or not, then more code
+  (g) => {
+    g.emit(BPF_MOV64_REG(1, g.chance(0.9) ? 6 : 10), BPF_LD_MAP_FD(2, g.chance(0.9) ? 3 : 0), BPF_MOV64_IMM(3, g.int(6)), BPF_EMIT_CALL(H('tail_call')));
+  },
+  // 32-bit moves and compares before a map-value access (w2 = w2; if w2 > N)
+  (g) => {
+    g.emit(BPF_ST_MEM('w', 10, -4, 0), BPF_MOV64_REG(2, 10), BPF_ALU64_IMM('add', 2, -4), BPF_LD_MAP_FD(1, 0), BPF_EMIT_CALL(H('map_lookup_elem')));
+    g.emit(g.jmp('out', (o) => BPF_JMP_IMM('jeq', 0, 0, o)), BPF_MOV64_REG(9, 0), BPF_MOV64_REG(5, 8));
+    if (g.chance(0.5)) g.emit(BPF_MOV32_REG(5, 5));
+    if (g.chance(0.3)) g.emit(BPF_ALU32_IMM('add', 5, g.pick([0, 1, -1])));
+    const lim = g.pick([40, 44, 47, 48]);
+    const op = g.pick(['jgt', 'jge', 'jsgt']);
+    const jmp32 = g.chance(0.6);
+    g.emit(g.jmp('out', (o) => (jmp32 ? BPF_JMP32_IMM(op, 5, lim, o) : BPF_JMP_IMM(op, 5, lim, o))));
+    g.emit(BPF_ALU64_REG('add', 9, 5), BPF_LDX_MEM(g.pick(['b', 'w']), 7, 9, 0));
   },
 ];
 
