@@ -86,8 +86,8 @@ describe('verifier soundness fuzz', () => {
     const r = rng(20260126);
     let accepted = 0;
     let total = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 2000 && total < 4000) {
+    // A fixed count, not a time budget: on a loaded machine a time budget ran too few programs.
+    while (total < 800) {
       const insns = randomProgram(r);
       total++;
       const { prog, maps } = toSpec({ name: 'fuzz', insns });
