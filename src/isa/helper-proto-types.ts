@@ -46,6 +46,8 @@ export interface HelperArg {
   readonly release?: boolean;
   /** ARG_PTR_TO_FIXED_SIZE_MEM: `argN_size`. */
   readonly size?: number;
+  /** MEM_ALIGNED: the pointer must be aligned to `size` (check_ptr_alignment, strict). */
+  readonly aligned?: boolean;
 }
 
 /** Return types (`enum bpf_return_type`). */

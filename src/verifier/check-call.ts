@@ -89,6 +89,14 @@ function stackConstKey(env: Env, r: Reg, size: number): bigint | undefined {
   return 0n;
 }
 
+/** check_ptr_alignment(strict) of a MEM_ALIGNED argument on the stack or in a map value. */
+function checkArgAlignment(idx: number, r: Reg, size: number): void {
+  if (!tnumIsConst(r.varOff) || (r.type !== 'PTR_TO_STACK' && r.type !== 'PTR_TO_MAP_VALUE')) return;
+  const v = Number(BigInt.asIntN(64, r.varOff.value));
+  if ((v + r.off) % size === 0) return;
+  reject(`misaligned ${r.type === 'PTR_TO_STACK' ? 'stack' : 'value'} access off ${v}+${r.off}+0 size ${size}`, idx);
+}
+
 /**
  * `check_reg_const_str`: a NUL-terminated string at a constant offset into a read-only map value
  * (a `.rodata` constant), as bpf_snprintf's and bpf_strncmp's format/string arguments need.
@@ -221,6 +229,8 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
           typeError(idx, regno, r, arg);
         }
         checkHelperMem(env, idx, regno, arg.size ?? 0, !arg.rdonly, !!arg.uninit, false);
+        // check_func_arg: the access first, then the alignment of a MEM_ALIGNED argument.
+        if (arg.aligned) checkArgAlignment(idx, r, arg.size ?? 1);
         break;
       case 'ARG_PTR_TO_SPIN_LOCK':
         processSpinLock(env, idx, regno, r, arg, name === 'spin_lock');

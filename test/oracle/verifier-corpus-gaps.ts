@@ -53,8 +53,6 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
     'kernel: EINVAL invalid bpf_ld_imm64 insn; xdpts: OK',
   'raw/raw_lddw_first_off':
     'kernel: EINVAL BPF_LD_IMM64 uses reserved fields; xdpts: OK',
-  'stack/stk_strtol_res_misaligned':
-    'A8 misaligned stack access not detected - kernel: EACCES misaligned stack access off 0+-20+0 size 8; xdpts: OK',
 };
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
