@@ -299,6 +299,14 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=8 size=1, R2(id=0,off=8,r=8)',
   'packet/meta_checked_against_end':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
+  'parsers/c_eth_proto_off_by_one':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=13 size=1, R1(id=0,off=13,r=13)',
+  'parsers/c_ipv4_ihl_no_recheck':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=16 size=2, R2(id=1,off=16,r=0)',
+  'parsers/c_ipv4_tot_len_unbounded':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=13 size=1, R2(id=1,off=13,r=0)',
+  'parsers/c_count_by_proto_unchecked_index':
+    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=1024 size=4',
   'precision/pr_diamonds_offset_unchecked':
     'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
   'precision/pr_two_paths_second_oob':
@@ -423,6 +431,8 @@ export const KNOWN_COUNT_GAPS: Record<string, string> = {
     'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 80 insns/8 states, xdpts 16385/2048',
   'map_value/mv_null_spill_check_fill':
     'kernel 13 insns/1 states, xdpts 14/1',
+  'parsers/c_ipv6_ext_walk':
+    'P2 one state more than the kernel in a bounded IPv6 extension-header loop - kernel 199 insns/17 states, xdpts 199/18',
   'precision/pr_diamonds_unused':
     'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 53 insns/5 states, xdpts 776/86',
   'precision/pr_diamonds_returned':
