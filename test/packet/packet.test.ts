@@ -127,3 +127,25 @@ describe('packet builder', () => {
     }
   });
 });
+
+describe('xdpts packet', () => {
+  const cli = (args: string[]): { code: number; out: string; err: string } => {
+    const r = spawnSync(process.execPath, [resolve(__dirname, '../../bin/xdpts'), 'packet', ...args], { encoding: 'utf8' });
+    return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  };
+  it('prints hex, decodes, writes a capture, and points at a mistake', () => {
+    const spec = SPECS[0]!;
+    expect(cli([spec]).out.trim()).toBe(Buffer.from(packet.parse(spec).build()).toString('hex'));
+    expect(cli([spec, '--decode']).out).toContain('  ipv4.src = 10.0.0.7\n');
+    const dir = mkdtempSync(join(tmpdir(), 'tr_pkcli'));
+    try {
+      expect(cli([spec, '--pcap', join(dir, 'p.pcap')]).code).toBe(0);
+      expect(readFileSync(join(dir, 'p.pcap')).length).toBe(24 + 16 + 62);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const bad = cli(['eth()/ipv4(ttl=300)']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('eth()/ipv4(ttl=300)\n               ^\nerror: ipv4.ttl: 300 does not fit in 8 bits (max 255) (column 16)');
+  });
+});

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runTests as runFacade } from '../../src/index';
+import { packet } from '../../src/packet';
+import { writePcap } from '../../src/pcap';
 import { exitCode, fuzzRunner, junitReport, prettyReport, runTests, tapReport, toLcov, type TestReport } from '../../src/testing';
 
 const ROOT = resolve(__dirname, '../..');
@@ -58,6 +60,43 @@ tests:
     const w = runFacade({ paths: [wrong] }).files[0]!.cases;
     expect(w[0]!.failures).toEqual([{ what: 'redirect', expected: 'ifindex 4', actual: 'ifindex 3' }]);
     expect(w[1]!.failures[0]!.actual).toBe('the verifier accepted the program');
+  });
+
+  it('takes packets from a capture with overrides, per-case map writes, ctx, skip and trace regexes', () => {
+    const cap = join(tmp, 'in.pcap');
+    const frames = ['eth()/ipv4(src=10.0.0.7)/udp(dport=53)', 'eth()/ipv4(src=192.0.2.9)/udp(dport=53)'].map((x) => packet.parse(x).build());
+    writeFileSync(cap, writePcap(frames.map((data) => ({ timeUs: 0, data }))));
+    const p = writeTest('inputs.test.yaml', `object: @EX/parser.o
+setup:
+  maps:
+    blocklist: [{ key: { prefixlen: 24, addr: 10.0.0.0 }, value: 1 }]
+tests:
+  - name: capture
+    packet: { pcap: in.pcap, set: { ipv4.ttl: 5 } }
+    expect: { packet: { ipv4.ttl: 5, ipv4.checksum: valid } }
+  - name: unblocked by a case's own map write
+    maps: { blocklist: [{ key: { prefixlen: 24, addr: 10.0.0.0 }, value: null }] }
+    ctx: { ingress_ifindex: 1 }
+    packet: eth()/ipv4(src=10.0.0.7)/tcp()
+    expect: { action: XDP_PASS, trace: [] }
+  - name: blocked again, trace by regex
+    maps: { blocklist: [{ key: { prefixlen: 8, addr: 10.0.0.0 }, value: 2 }] }
+    packet: eth()/ipv4(src=10.9.9.9)/tcp()
+    expect: { action: XDP_DROP, trace: ["/^blocked a0909/"] }
+  - name: later
+    skip: not yet
+    packet: eth()
+    expect: { action: XDP_PASS }
+`);
+    const r = runTests({ paths: [p] });
+    expect(r.files[0]!.error).toBeUndefined();
+    expect(r.files[0]!.cases.map((c) => [c.name, c.status, c.failures])).toEqual([
+      ['capture #1', 'pass', []],
+      ['capture #2', 'pass', []],
+      ['unblocked by a case\'s own map write', 'pass', []],
+      ['blocked again, trace by regex', 'pass', []],
+      ['later', 'skip', []],
+    ]);
   });
 
   it.each([
