@@ -80,7 +80,7 @@ function xdpts(file, engine) {
     r = k.testRun(prog, { packet: PACKET, repeat: n });
     best = Math.min(best, r.durationNs);
   }
-  return { retval: r.retval, ns: best, prog, spec };
+  return { retval: r.retval, ns: best, prog, spec, engine: prog.vm.engine, note: prog.vm.engineNote };
 }
 
 /**
@@ -166,8 +166,11 @@ function kernelRun(file, repeat) {
 // --- measure ---
 const rows = [];
 for (const p of PROGRAMS) {
+  const wasm = xdpts(p.file, 'wasm');
   const jit = xdpts(p.file, 'jit');
   const interp = xdpts(p.file, 'interp');
+  if (wasm.engine !== 'wasm') console.error(`bench: ${p.name} ran on the ${wasm.engine} instead of wasm: ${wasm.note}`);
+  if (wasm.retval !== jit.retval) throw new Error(`${p.name}: wasm returned ${wasm.retval}, jit ${jit.retval}`);
   const best = (f) => [f(), f(), f()].reduce((a, b) => (b && (!a || b.ns < a.ns) ? b : a));
   const c = cinterp ? best(() => cRun(interp.prog, interp.spec, quick ? 300000 : 3000000)) : undefined;
   const kern = kernelOk ? best(() => kernelRun(p.file, quick ? 300000 : 3000000)) : undefined;
@@ -176,7 +179,7 @@ for (const p of PROGRAMS) {
   if (interp.retval !== jit.retval) throw new Error(`${p.name}: interp returned ${interp.retval}, jit ${jit.retval}`);
   const lib = library(p.file);
   if (lib.retval !== jit.retval) throw new Error(`${p.name}: the library's run returned ${lib.retval}, the kernel's test run ${jit.retval}`);
-  rows.push({ name: p.name, retval: jit.retval, jit: jit.ns, interp: interp.ns, c: c?.ns, kernel: kern?.ns, lib });
+  rows.push({ name: p.name, retval: jit.retval, wasm: wasm.ns, jit: jit.ns, interp: interp.ns, c: c?.ns, kernel: kern?.ns, lib });
 }
 
 const pps = (ns) => (ns > 0 ? Math.round(1e9 / ns).toLocaleString('en-US') : '-');
@@ -185,7 +188,8 @@ const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? '-' : `
 const table = [
   ['program', 'verdict', 'engine', 'ns/pkt', 'pkts/s', 'vs kernel', 'vs C interp'],
   ...rows.flatMap((r) => [
-    [r.name, String(r.retval), 'xdpts jit', fmt(r.jit), pps(r.jit), ratio(r.jit, r.kernel), ''],
+    [r.name, String(r.retval), 'xdpts wasm', fmt(r.wasm), pps(r.wasm), ratio(r.wasm, r.kernel), ''],
+    ['', '', 'xdpts jit', fmt(r.jit), pps(r.jit), ratio(r.jit, r.kernel), ''],
     ['', '', 'xdpts interp', fmt(r.interp), pps(r.interp), ratio(r.interp, r.kernel), ratio(r.interp, r.c)],
     ['', '', 'C interp (cc -O2)', r.c === undefined ? '-' : r.c.toFixed(1), r.c ? pps(r.c) : '-', ratio(r.c, r.kernel), ''],
     ['', '', 'kernel test_run', r.kernel === undefined ? '(not available)' : fmt(r.kernel), r.kernel ? pps(r.kernel) : '-', '', ''],

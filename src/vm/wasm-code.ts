@@ -14,7 +14,7 @@ import { wasmApi, type WasmGlobal } from './wasm-api';
 import { translate } from './wasm';
 import { FAULT_DEEP, FAULT_END, FAULT_STEPS } from './wasm-mem';
 
-type Entry = (top: number) => number;
+type Entry = (top: number, r1lo: number, r1hi: number) => number;
 
 /** Compiles `dec` for the WebAssembly engine, or returns why it cannot. */
 export function wasmCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number): Code | string {
@@ -130,17 +130,25 @@ export function wasmCode(dec: Decoded, space: Space, helpers: HelperTable, maxSt
   const steps = Math.min(maxSteps, 0x7fffffff);
   const ea = HEAP_EARGS >> 2;
   const hasCalls = tr.hasCalls;
+  let eargsSet = false;
   const exec = (r: Run, entry: number, args: ArrayLike<number>): void => {
     const base = r.depth;
     const top = r.enterFrame(entry);
+    // r1 goes in parameters; r2..r5 through EARGS, written only when some are set (an XDP
+    // run has r1 = ctx alone: copying ten words cost more than the call of a small program).
     const m = args.length;
-    for (let i = 0; i < 10; i++) I32[ea + i] = i < m ? args[i]! : 0;
+    let rest = 0;
+    for (let i = 2; i < m; i++) rest |= args[i]!;
+    if (rest !== 0 || eargsSet) {
+      for (let i = 2; i < 10; i++) I32[ea + i] = i < m ? args[i]! : 0;
+      eargsSet = rest !== 0;
+    }
     let saved = 0;
     if (budgeted) {
       saved = budget!.value;
       budget!.value = steps;
     }
-    const lo = fns[entry]!(top);
+    const lo = fns[entry]!(top, m > 0 ? args[0]! : 0, m > 1 ? args[1]! : 0);
     if (budgeted) budget!.value = saved;
     r.xlo = lo;
     r.xhi = I32[1]!;
