@@ -260,6 +260,7 @@ export class Kernel {
         made.push(m);
       }
       for (const p of selected) loaded.push(this.loadProgramSpec(p, spec.maps, maps, opts));
+      fillProgArrays(spec.maps, maps, loaded);
     } catch (e) {
       // BPF_PROG_LOAD failed: libbpf closes what it created, so the kernel frees it.
       for (const p of loaded) this.progs.delete(p.id);
@@ -452,6 +453,26 @@ export function selectPrograms(spec: ObjectSpec, names?: readonly string[]): Pro
     if (!p) throw new ObjectError(`no program '${n}' in the object (programs: ${spec.programs.map((x) => `${x.name} in ${x.section}`).join(', ')})`);
     return p;
   });
+}
+
+/**
+ * libbpf's bpf_object__init_prog_arrays: each `.values = { [i] = &prog }` slot of a PROG_ARRAY
+ * gets the loaded program (a program not selected for loading leaves its slot empty).
+ */
+function fillProgArrays(specs: readonly MapSpec[], maps: ReadonlyMap<string, BpfMap>, loaded: readonly LoadedProgram[]): void {
+  for (const ms of specs) {
+    if (ms.type !== BPF_MAP_TYPE.PROG_ARRAY || !ms.initialSlots) continue;
+    const m = maps.get(ms.name)!;
+    for (const slot of ms.initialSlots) {
+      const p = loaded.find((x) => x.funcName === slot.target);
+      if (!p) continue;
+      const key = new Uint8Array(4);
+      const value = new Uint8Array(4);
+      new DataView(key.buffer).setUint32(0, slot.index, true);
+      new DataView(value.buffer).setUint32(0, p.id, true);
+      m.update(key, value);
+    }
+  }
 }
 
 /**

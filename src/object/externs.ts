@@ -71,7 +71,7 @@ export function kconfigMap(btf: Btf | undefined, objectName: string, weak: Reado
     offsets.set(v.name, off);
     off += v.size;
   }
-  const size = Math.max(1, Math.ceil(off / 8) * 8);
+  const size = Math.max(1, off); // no rounding: a 12-byte .kconfig is a 12-byte value
   const value = new Uint8Array(size);
   const dv = new DataView(value.buffer);
   for (const v of vars) {

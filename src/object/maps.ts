@@ -198,9 +198,34 @@ function btfMaps(elf: ElfFile, btf: Btf | undefined): MapLocation[] {
     if (!vt || vt.kind !== 'var') throw new ObjectError(`.maps DATASEC entry [${v.type}] is not a VAR`);
     const sym = symbolAt(elf, sec.index, vt.name)[0];
     if (!sym) throw new ObjectError(`map '${vt.name}': no ELF symbol for it in .maps`);
-    out.push({ map: parseBtfMapDef(btf, vt.name, vt.type, '.maps'), section: sec.index, offset: sym.value, data: false });
+    const map = parseBtfMapDef(btf, vt.name, vt.type, '.maps');
+    const slots = initialSlots(elf, btf, sec.index, vt.type, sym, map.name);
+    out.push({ map: slots.length ? { ...map, initialSlots: slots } : map, section: sec.index, offset: sym.value, data: false });
   }
   return out;
+}
+
+/**
+ * The `.values = { [i] = &prog_or_map }` initialisers of a map-in-map or prog array
+ * (libbpf bpf_object__collect_map_relos): relocations of `.maps` falling in the definition's
+ * `values` member, one 8-byte pointer per slot, naming the program or inner map.
+ */
+function initialSlots(elf: ElfFile, btf: Btf, mapsIdx: number, typeId: number, sym: { value: number; size: number }, name: string): { index: number; target: string }[] {
+  const rs = elf.relocSections.find((r) => r.target === mapsIdx);
+  if (!rs) return [];
+  const st = btf.types[skipModifiers(btf, typeId)];
+  const values = st && st.kind === 'struct' ? st.members.find((m) => m.name === 'values') : undefined;
+  if (!values) return [];
+  const start = sym.value + values.bitOffset / 8;
+  const out: { index: number; target: string }[] = [];
+  for (const r of rs.relocations) {
+    if (r.offset < start || r.offset >= sym.value + Math.max(sym.size, values.bitOffset / 8 + 8)) continue;
+    const target = elf.symbols[r.symbol];
+    if (!target?.name) throw new ObjectError(`map '${name}': .values relo #${rs.relocations.indexOf(r)} points to an unnamed symbol`);
+    if ((r.offset - start) % 8 !== 0) throw new ObjectError(`map '${name}': .values relo at offset ${r.offset} is not at a pointer slot`);
+    out.push({ index: (r.offset - start) / 8, target: target.name });
+  }
+  return out.sort((a, b) => a.index - b.index);
 }
 
 /** Legacy maps: `struct bpf_map_def { type, key_size, value_size, max_entries, map_flags }`. */

@@ -91,6 +91,12 @@ export interface MapSpec {
   readonly spinLockOff?: number;
   /** For map-in-map / prog arrays declared with initial values (`values` in .maps). */
   readonly innerMap?: MapSpec;
+  /**
+   * Slots set at load (`.values = { [index] = &target }`): a program's function name for a
+   * PROG_ARRAY, an inner map's name for ARRAY_OF_MAPS / HASH_OF_MAPS (libbpf
+   * bpf_object__init_prog_arrays / init_map_in_map_slots).
+   */
+  readonly initialSlots?: readonly { readonly index: number; readonly target: string }[];
   /** Section the definition came from: `.maps`, `maps`, `.rodata`... */
   readonly section: string;
 }

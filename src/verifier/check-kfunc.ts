@@ -13,7 +13,7 @@ import { curFrame } from './state';
 
 export function checkKfuncCall(env: Env, idx: number, i: Instruction, name: string | undefined): void {
   const k = kfuncById(i.imm);
-  if (!k?.args) reject(kfuncNotEmulated(k?.name ?? name ?? `#${i.imm}`), idx, 'EINVAL');
+  if (!k?.args) reject(kfuncNotEmulated(k?.name ?? name ?? `#${i.imm}`), idx, 'EOPNOTSUPP');
   if (!env.gpl) reject('cannot call kernel function from non-GPL compatible program', idx, 'EINVAL');
   const regs = curFrame(env.cur).regs;
   k.args.forEach((arg, a) => {

@@ -179,7 +179,7 @@ function externNames(prog: ProgramSpec, slotOf: readonly number[]): Map<number, 
 function checkExterns(prog: ProgramSpec, slotOf: readonly number[]): void {
   prog.references.forEach((r, k) => {
     if (r.kind === 'extern' && prog.insns[k]!.opcode === OP_LDDW) {
-      reject(`xdpts: extern '${r.name}' is not emulated (only .kconfig values and kfuncs are resolved)`, slotOf[k]!, 'EINVAL');
+      reject(`xdpts: extern '${r.name}' is not emulated (only .kconfig values and kfuncs are resolved)`, slotOf[k]!, 'EOPNOTSUPP');
     }
   });
 }

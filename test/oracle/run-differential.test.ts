@@ -4,18 +4,17 @@
  * xdpts (both engines) must give the same return value, the same data_out (or the same error)
  * and, after each program's packets, the same map contents.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm';
-import { BPFTOOL_DATA_SIZE_OUT, Kernel, TestRunError, errnoMessage, type XdpMdIn } from '../../src/kernel';
+import { Kernel, type XdpMdIn } from '../../src/kernel';
 import { loadObject, writeElf } from '../../src/object';
-import { toHex } from '../../src/util/hex';
 import { needs, tools } from '../helpers/tools';
 import { PACKETS, RUNTS, type TestPacket } from './run-packets';
-import { kernelLoadAll, kernelMapDump, kernelTestRun, kernelUnloadAll, type KernelObject } from './run-kernel';
+import { kernelLoadAll, kernelMapDump, kernelUnloadAll } from './run-kernel';
+import { kernelOutcome, xdptsMaps, xdptsRun } from './run-outcome';
 
 const tmp = mkdtempSync(join(tmpdir(), 'xdptsI-oracle-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -27,11 +26,6 @@ function asmObject(): string {
   const path = join(tmp, 'ttl.o');
   writeFileSync(path, writeElf(r.elf));
   return path;
-}
-
-/** Long outputs are compared by length, head and digest so a mismatch prints readably. */
-function short(hex: string): string {
-  return hex.length <= 256 ? hex : `${hex.length / 2} bytes ${hex.slice(0, 96)}... sha256 ${createHash('sha256').update(hex).digest('hex').slice(0, 16)}`;
 }
 
 /**
@@ -46,43 +40,6 @@ const KNOWN_GAPS: ReadonlyMap<string, string> = new Map([
     ['frags-4000', 'jumbo-9000'].map((pkt) => [`${prog}/${pkt}`, 'no frags in the VM (buff_len, adjust_tail on the last frag)'] as [string, string]),
   ),
 ]);
-
-interface Outcome {
-  retval?: number;
-  out?: string;
-  error?: string;
-}
-
-function xdptsRun(k: Kernel, name: string, packet: Uint8Array, ctx?: XdpMdIn, repeat?: number): Outcome {
-  const p = k.programList().find((x) => x.funcName === name)!;
-  try {
-    const r = k.testRun(p, { packet, dataSizeOut: BPFTOOL_DATA_SIZE_OUT, ...(ctx ? { ctx } : {}), ...(repeat ? { repeat } : {}) });
-    return { retval: r.retval, out: short(toHex(r.dataOut)) };
-  } catch (e) {
-    if (e instanceof TestRunError) return { error: errnoMessage(errnoNumber(e.errno)) };
-    throw e;
-  }
-}
-
-const ERRNOS: Record<string, number> = { EINVAL: 22, ENODEV: 19, ENOMEM: 12, ENOSPC: 28 };
-const errnoNumber = (name: string): number => ERRNOS[name] ?? 0;
-
-function kernelOutcome(o: KernelObject, name: string, packet: Uint8Array, ctx?: Uint8Array, repeat?: number): Outcome {
-  const r = kernelTestRun(o, name, packet, { ...(ctx ? { ctx } : {}), ...(repeat ? { repeat } : {}) });
-  if (r.error !== undefined) return { error: r.error.replace(/^failed to run program: /, '') };
-  return { retval: r.retval!, out: short(toHex(r.dataOut!)) };
-}
-
-/** xdpts maps in the kernel's pin naming (dots become underscores), entries sorted by key. */
-function xdptsMaps(k: Kernel): Record<string, { key: string; value: string }[]> {
-  const out: Record<string, { key: string; value: string }[]> = {};
-  for (const m of k.mapList()) {
-    out[m.name.replace(/\./g, '_')] = [...m.entries()]
-      .map(([key, value]) => ({ key: toHex(key), value: toHex(value) }))
-      .sort((a, b) => (a.key < b.key ? -1 : 1));
-  }
-  return out;
-}
 
 /** struct xdp_md for ctx_in: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex. */
 function xdpMd(len: number, ctx: XdpMdIn): Uint8Array {

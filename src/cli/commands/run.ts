@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { decode } from '../../isa';
-import { btfValueLayout, Kernel, TestRunError, xdpActionName, type BpfMap, type LoadedProgram, type Selector, type TestRunResult, type XdpMdIn } from '../../kernel';
+import { BPFTOOL_LEGACY_MAPS, btfValueLayout, Kernel, LEGACY_MAPS_HINT, TestRunError, hasLegacyMaps, xdpActionName, type BpfMap, type LoadedProgram, type Selector, type TestRunResult, type XdpMdIn } from '../../kernel';
 import { loadObject, type ObjectSpec, type ProgramSpec } from '../../object';
 import { readPcap, writePcap, LINKTYPE_ETHERNET } from '../../pcap';
 import { UsageError, VerifierError } from '../../util/errors';
@@ -138,6 +138,8 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   const repeat = parseUint(opts.repeat, '--repeat');
   const ctx = parseCtx(opts.ctx);
   const spec = loadObject(bytes, file);
+  // bpftool (libbpf >= 1.0) refuses legacy `maps` objects before loading anything.
+  if (hasLegacyMaps(spec)) throw new CliFailure([...BPFTOOL_LEGACY_MAPS, LEGACY_MAPS_HINT].join('\n'), EXIT_FAIL);
   const picked = pickProgram(spec, opts.section, opts.name);
   const kernel = new Kernel({ ...engineOf(opts.engine), ...seedOpt(opts) });
   const { prog, maps } = loadForRun(kernel, spec, picked);

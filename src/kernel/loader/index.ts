@@ -10,3 +10,4 @@ export { formatValue, jsonText, BtfRaw, layoutOf as btfValueLayout, type ValueLa
 export { mapMemlock, progMemlock } from './memlock';
 export { success, failure, usageFailure, xdptsExit, errnoExit, CODE_USAGE, type ToolOutcome } from './outcome';
 export { ipLinkSetXdp, IP_XDP_KEYWORDS, type IpXdpRequest } from './ip-xdp';
+export { LEGACY_MAPS_HINT, BPFTOOL_LEGACY_MAPS, hasLegacyMaps } from './legacy-maps';

@@ -23,6 +23,7 @@ import type { LoadArgs, UnloadArgs } from './args';
 import { shortUsage } from './args';
 import { layoutOf } from './btf-value';
 import { errnoExit, failure, success, usageFailure, type ToolOutcome } from './outcome';
+import { LEGACY_MAPS_HINT, hasLegacyMaps } from './legacy-maps';
 
 const EACCES = 13;
 const EBUSY = 16;
@@ -83,7 +84,7 @@ function openProgram(env: LoaderEnv, file: string, args: LoadArgs): Opened {
     throw e;
   }
   // libbpf >= 1.0 refuses the legacy `maps` section (reference §1.3).
-  if (spec.maps.some((m) => m.section === 'maps')) throw new LoadFailure(usageFailure(errnoExit(EOPNOTSUPP), [`Couldn't open file '${file}': Operation not supported`]));
+  if (hasLegacyMaps(spec)) throw new LoadFailure(usageFailure(errnoExit(EOPNOTSUPP), [`Couldn't open file '${file}': Operation not supported`, LEGACY_MAPS_HINT]));
   let prog: ProgramSpec | undefined;
   if (args.section !== undefined) {
     prog = spec.programs.find((p) => p.section === args.section);
