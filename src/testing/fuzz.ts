@@ -2,9 +2,9 @@
  * Property mode (`--fuzz N`): N mutated copies of each case's packet — truncated, a byte
  * changed, a length or protocol field set to an edge value, bytes appended — run on a kernel of
  * their own (after the file's setup), seeded and reproducible (xorshift32 from `--seed`).
- * A mutant that makes the program return XDP_ABORTED or fault is a failure; one that takes a
- * branch direction no case took is reported as a finding. Each result names the mutant's hex, so
- * it can be pasted into a case.
+ * A mutant that makes the program fault, or return XDP_ABORTED where its case expects another
+ * action, is a failure; one that takes a branch direction no case took is a finding. Findings are
+ * grouped per case and kind, each with the first mutant's hex (to paste into a case) and a count.
  */
 import { decodePacket, hexOf } from '../packet/index';
 import type { VmCoverage } from '../vm/index';
@@ -87,13 +87,19 @@ export function fuzzRunner(cf: CompiledFile, count: number, seed: number, baseli
   const beforeT = new Uint32Array(cov.exec.length);
   for (const c of cf.cases) {
     if (!c.packet || c.skip !== undefined || c.expect.rejected !== undefined) continue;
+    // One result per kind of finding and case: the first mutant that shows it, and how many did.
+    const findings = new Map<string, { first: Uint8Array; n: number; fail: boolean; ms: number }>();
+    const note = (key: string, m: Uint8Array, fail: boolean, ms: number): void => {
+      const f = findings.get(key);
+      if (f) f.n++;
+      else findings.set(key, { first: m, n: 1, fail, ms });
+    };
     for (let k = 0; k < count; k++) {
       const m = mutate(c.packet, next);
       before.set(cov.exec);
       beforeT.set(cov.taken);
       const t0 = performance.now();
       const r = target.run(m, c.ctx, undefined).result;
-      const name = `fuzz: ${c.name} #${k + 1}`;
       if ('errno' in r) continue;
       const fresh: number[] = [];
       for (let i = 0; i < cov.exec.length; i++) {
@@ -103,12 +109,15 @@ export function fuzzRunner(cf: CompiledFile, count: number, seed: number, baseli
         if (df > 0 && !seenFall[i] && isBranch(cf, i)) (seenFall[i] = 1), fresh.push(i);
       }
       const ms = performance.now() - t0;
-      if (r.fault || r.retval === 0) {
-        const why = r.fault ? `fault: ${r.fault.message}` : 'XDP_ABORTED';
-        out.push({ name, line: c.line, status: 'fail', durationMs: ms, failures: [{ what: 'fuzz', expected: 'no abort or fault', actual: why, detail: [`packet: ${hexOf(m)}`] }] });
-      } else if (fresh.length) {
-        out.push({ name, line: c.line, status: 'pass', durationMs: ms, failures: [], note: `reaches a branch direction no case took (slot ${fresh.join(', ')}): packet ${hexOf(m)}` });
-      }
+      if (r.fault) note(`fault: ${r.fault.message}`, m, true, ms);
+      else if (r.retval === 0 && c.expect.action !== 0) note('XDP_ABORTED', m, true, ms);
+      if (fresh.length) note(`a branch direction no case took (slot ${fresh.join(', ')})`, m, false, ms);
+    }
+    for (const [what, f] of findings) {
+      const name = `fuzz: ${c.name}: ${what}`;
+      const detail = [`packet: ${hexOf(f.first)}`, `${f.n} of ${count} mutants (seed ${seed})`];
+      if (f.fail) out.push({ name, line: c.line, status: 'fail', durationMs: f.ms, failures: [{ what: 'fuzz', expected: 'no abort or fault', actual: what, detail }] });
+      else out.push({ name, line: c.line, status: 'pass', durationMs: f.ms, failures: [], note: `${detail.join('; ')}` });
     }
   }
   return out;

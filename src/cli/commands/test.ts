@@ -96,6 +96,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         const lcovTo = opts.coverageFile ?? (covFormat === 'lcov' && !opts.reporter && !opts.json ? opts.output : undefined);
         if (covFormat === 'lcov' && !lcovTo) throw new UsageError('--coverage lcov needs -o FILE or --coverage-file FILE');
         if (lcovTo) writeFileSync(lcovTo, toLcov(report.coverage));
+        // Coverage measured only for --fuzz's baseline is not shown.
+        if (covFormat === undefined && minCov === undefined) report = { ...report, coverage: [] };
         const text = render(report, reporter);
         const reportTo = opts.output !== undefined && opts.output !== lcovTo ? opts.output : undefined;
         if (reportTo) {
