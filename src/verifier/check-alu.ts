@@ -4,6 +4,7 @@
  * and the pointer arithmetic the kernel forbids.
  */
 import type { Instruction, InsnKind } from '../isa';
+import { markChainPrecision } from './precision';
 import { type Env, reject } from './env';
 import { regTypeStr } from './print';
 import {
@@ -210,6 +211,8 @@ export function checkAlu(env: Env, idx: number, i: Instruction, k: InsnKind): vo
   const dp = isPointer(dst);
   const sp = isPointer(src);
   if (dp || sp) {
+    // Pointer arithmetic relies on the scalar's exact bounds (adjust_reg_min_max_vals).
+    if (k.useReg && dp !== sp) markChainPrecision(env, dp ? i.src : i.dst);
     if (!k.is64) {
       if (env.privileged && dp) {
         // 32-bit ALU on a pointer is refused outright (`R%d 32-bit pointer arithmetic prohibited`).

@@ -10,6 +10,7 @@ import { BPF_MAP_TYPE } from '../object/types';
 import { readReg } from './check-alu';
 import { BPF_MAX_VAR_SIZ, checkHelperMem, checkPtrOffReg } from './check-mem';
 import { type Env, reject } from './env';
+import { markChainPrecision, markSlotPrecise } from './precision';
 import { regTypeStr } from './print';
 import { type Reg, copyReg, isConst, notInit, pointer, unknownScalar } from './reg-state';
 import { MAX_CALL_FRAMES, curFrame, newFrame } from './state';
@@ -83,6 +84,8 @@ function stackConstKey(env: Env, r: Reg, size: number): bigint | undefined {
   const sp = f.spills[spi];
   if (sp && !(size === 8)) return undefined;
   if (sp && (lo & 7) === 0 && size === 8 && sp.type === 'SCALAR_VALUE' && tnumIsConst(sp.varOff)) {
+    // The lookup's result depends on the key's value: the spilled constant must stay precise.
+    markSlotPrecise(env, f.frameno, spi);
     return BigInt.asUintN(size * 8, sp.varOff.value);
   }
   for (let a = lo; a < lo + size; a++) if (f.stack[-a - 1] !== '0') return undefined;
@@ -207,7 +210,10 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
       }
       case 'ARG_PTR_TO_MEM': {
         const next = proto.args[a + 1];
-        if (arg.maybeNull && isNullConst(r)) break;
+        if (arg.maybeNull && isNullConst(r)) {
+          markChainPrecision(env, regno);
+          break;
+        }
         if (r.type === 'SCALAR_VALUE' || r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_CTX' || r.type === 'PTR_TO_PACKET_END' || r.type === 'PTR_TO_FUNC' || r.maybeNull) {
           typeError(idx, regno, r, arg);
         }
@@ -221,6 +227,7 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
           reject(`R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`, idx);
         }
         checkHelperMem(env, idx, regno, Number(sz.umax), !arg.rdonly, !!arg.uninit, zeroOk || sz.umin === 0n);
+        markChainPrecision(env, regno + 1);
         a++;
         break;
       }
@@ -241,6 +248,7 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
       case 'ARG_CONST_ALLOC_SIZE_OR_ZERO':
         if (!isConst(r)) reject(`R${regno} is not a known constant'`, idx);
         allocSize = Number(r.varOff.value);
+        markChainPrecision(env, regno);
         break;
       case 'ARG_PTR_TO_RINGBUF_MEM':
         if (!(r.type === 'PTR_TO_MEM' && r.ringbuf && !r.maybeNull)) typeError(idx, regno, r, arg);
@@ -255,10 +263,20 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
         break;
       case 'ARG_PTR_TO_STACK_OR_NULL':
         if (!(r.type === 'PTR_TO_STACK' || isNullConst(r))) typeError(idx, regno, r, arg);
+        if (isNullConst(r)) markChainPrecision(env, regno);
         break;
       default:
         break;
     }
+  }
+  if (name === 'tail_call' && isConst(regs[3]!) && regs[3]!.varOff.value < BigInt(env.maps[mapIdx]!.maxEntries)) {
+    // record_func_key: a constant index makes the tail call direct; it must stay precise.
+    markChainPrecision(env, 3);
+  }
+  if (name === 'loop') {
+    // A zero flags argument is relied upon (loop inlining), and R1 decides when iteration ends.
+    if (isNullConst(regs[4]!)) markChainPrecision(env, 4);
+    markChainPrecision(env, 1);
   }
   if (proto.args.some((x) => x.type === 'ARG_PTR_TO_FUNC')) {
     // The callback is verified as a frame of its own, entered from this call and re-entered
@@ -364,6 +382,7 @@ export function exitSubprog(env: Env, idx: number): number {
     // prepare_func_exit for callbacks: R0 must be a scalar in [0, 1]; the caller then
     // re-executes the call instruction (another iteration, or the continuation after it).
     if (r0.type !== 'SCALAR_VALUE') reject('R0 not a scalar value', idx);
+    markChainPrecision(env, 0);
     if (r0.smin < 0n || r0.smax > 1n) {
       let m = 'At callback return the register R0 has';
       if (r0.smin > -(1n << 63n)) m += ` smin=${r0.smin}`;

@@ -18,6 +18,7 @@ import {
   isPointer,
   regBoundsSync,
 } from './reg-state';
+import { HIST_DST_STACK, HIST_SRC_STACK, type LinkedReg, markChainPrecision, pushHist } from './precision';
 import { type VState, allRegs, copyState, curFrame } from './state';
 import { tnumAnd, tnumConst, tnumIntersect, tnumOr, tnumSubreg, tnumWithSubreg } from './tnum';
 
@@ -279,9 +280,19 @@ export function condJump(
   }
   const target = idx + ins.off + 1;
   const is32 = !k.is64;
+  // Stack pointers compared: backtracking must not follow them as scalars.
+  const flags = (k.useReg && src.type === 'PTR_TO_STACK' ? HIST_SRC_STACK : 0) | (dst.type === 'PTR_TO_STACK' ? HIST_DST_STACK : 0);
+  if (flags) pushHist(env, flags);
   const taken = branchTaken(dst, src, k.op, is32);
-  if (taken === 1) return target;
-  if (taken === 0) return idx + 1;
+  if (taken >= 0) {
+    // The path taken rests on the compared values: they must stay precise.
+    if (dst.type === 'SCALAR_VALUE') markChainPrecision(env, ins.dst);
+    if (k.useReg && src.type === 'SCALAR_VALUE') markChainPrecision(env, ins.src);
+    return taken === 1 ? target : idx + 1;
+  }
+  // Registers sharing the compared scalars' ids learn the same bounds; precision must follow.
+  const linked = linkedRegs(env.cur, k.useReg && src.type === 'SCALAR_VALUE' ? src.id : 0, dst.type === 'SCALAR_VALUE' ? dst.id : 0);
+  if (linked.length > 1) pushHist(env, 0, 0, 0, linked);
   const other = copyState(env.cur);
   const of = curFrame(other);
   const cf = curFrame(env.cur);
@@ -311,6 +322,21 @@ export function condJump(
     return target;
   }
   return idx + 1;
+}
+
+/** `collect_linked_regs`: every register and spilled scalar of the state with id `a` or `b`. */
+function linkedRegs(s: VState, a: number, b: number): LinkedReg[] {
+  const out: LinkedReg[] = [];
+  if (!a && !b) return out;
+  s.frames.forEach((f, frame) => {
+    f.regs.forEach((r, reg) => {
+      if (r.type === 'SCALAR_VALUE' && r.id && (r.id === a || r.id === b)) out.push({ frame, reg, spi: 0 });
+    });
+    f.spills.forEach((r, spi) => {
+      if (r && r.type === 'SCALAR_VALUE' && r.id && (r.id === a || r.id === b)) out.push({ frame, reg: -1, spi });
+    });
+  });
+  return out;
 }
 
 const REV: Record<string, string> = {

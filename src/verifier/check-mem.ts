@@ -4,6 +4,7 @@
  * range, stack bytes inside the frame (with spill/fill of registers), map values inside
  * `value_size`, ringbuf memory inside its reservation.
  */
+import { markChainPrecision, noteStackAccess } from './precision';
 import { type Env, reject } from './env';
 import { regTypeStr } from './print';
 import {
@@ -126,9 +127,12 @@ function stackWrite(env: Env, idx: number, f: Frame, lo: number, size: number, v
     const spill = value ? copyReg(value) : constScalar(BigInt(stImm));
     f.spills[spi] = spill;
     for (let j = 0; j < 8; j++) f.stack[spi * 8 + j] = 'r';
+    noteStackAccess(env, f.frameno, spi);
     return;
   }
   const zero = value ? value.type === 'SCALAR_VALUE' && tnumIsConst(value.varOff) && value.varOff.value === 0n : isSt && stImm === 0;
+  // STACK_ZERO from a register that is not spilled: the zero must stay precise.
+  if (zero && value && (lo & 7) !== 0) markChainPrecision(env, env.slots[idx]!.src);
   for (let a = lo; a < lo + size; a++) f.stack[-a - 1] = zero ? '0' : 'm';
 }
 
@@ -137,10 +141,14 @@ function stackRead(env: Env, idx: number, f: Frame, lo: number, size: number): R
   const spi = (-lo - 1) >> 3;
   touch(env, f, lo, lo + size);
   const sp = f.spills[spi];
-  if (sp && (lo & 7) === 0 && size === 8) return copyReg(sp);
+  if (sp && (lo & 7) === 0 && size === 8) {
+    noteStackAccess(env, f.frameno, spi);
+    return copyReg(sp);
+  }
   if (sp) {
     if (sp.type !== 'SCALAR_VALUE') reject('invalid size of register fill', idx);
     if (tnumIsConst(sp.varOff) && (lo & 7) === 0) {
+      noteStackAccess(env, f.frameno, spi);
       const r = unknownScalar();
       markKnown(r, tnumCast(sp.varOff, size).value);
       return r;

@@ -5,7 +5,8 @@
 import type { Instruction } from '../isa';
 import type { MapSpec } from '../object/types';
 import type { Reg } from './reg-state';
-import type { VState } from './state';
+import type { HistEntry } from './precision';
+import type { Frame, VState } from './state';
 
 /** What an lddw slot refers to, resolved from `ProgramSpec.references`. */
 export interface LdMapRef {
@@ -31,6 +32,13 @@ export interface Env {
   scratched: { regs: Set<number>; slots: Set<number> };
   /** Deepest stack use per subprogram start. */
   stackDepth: Map<number, number>;
+  /** The instruction being checked and the one the path came from (`insn_idx`, `prev_insn_idx`). */
+  insnIdx: number;
+  prevIdx: number;
+  /** This instruction's jump-history entry, once pushed (`cur_hist_ent`). */
+  curHist: HistEntry | undefined;
+  /** Level 2: receives the `mark_precise:` lines (with the instruction or frame to print). */
+  precisionLog?: (line: string, idx?: number, frame?: Frame) => void;
 }
 
 /** A verification failure: the kernel's message and the instruction it happened at. */

@@ -1,9 +1,9 @@
 /**
  * State pruning (kernel/bpf/verifier.c `states_equal`, `regsafe`, `stacksafe`): a path whose
  * state is covered by an already fully explored state at the same instruction is safe and is
- * not walked again. "Covered" is the kernel's rule without liveness/precision marks (which
- * only make the kernel prune more): every register and stack byte the old state had must be
- * at least as constrained in the new one, with consistent id mappings.
+ * not walked again. Every live register and used stack byte of the old state must be at least
+ * as constrained in the new one, with consistent id mappings; imprecise scalars (see
+ * precision.ts) and dead registers promise nothing and match anything.
  */
 import { type Reg, unknownScalar } from './reg-state';
 import type { Frame, VState } from './state';
@@ -34,6 +34,12 @@ class IdMap {
     }
     return mx === y && my === x;
   }
+  private tmp = 0;
+  /** `check_scalar_ids`: an id-less current scalar gets a fresh id of its own. */
+  checkScalar(x: number, y: number): boolean {
+    if (!x) return true;
+    return this.check(x, y || --this.tmp);
+  }
 }
 
 /**
@@ -59,77 +65,132 @@ export function widenScalars(old: VState, cur: VState): void {
   }
 }
 
-/** `regsafe`. */
-function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
-  if (old.type === 'NOT_INIT') return true;
-  if (cur.type === 'NOT_INIT') return false;
-  if (old.type === 'SCALAR_VALUE') {
-    if (cur.type !== 'SCALAR_VALUE') return false;
-    if (old.id && !ids.check(old.id, cur.id)) return false;
-    return rangeWithin(old, cur);
+/** How strictly two states are compared (`enum exact_level`). */
+export type Exact = 'not_exact' | 'exact' | 'range_within';
+
+/** An unbound, imprecise scalar: what a slot of misc bytes reads as (`unbound_reg`). */
+const UNBOUND = unknownScalar();
+
+/**
+ * `widen_imprecise_scalars`: scalars that are imprecise in both states and differ become
+ * unknown in `cur`, so that the states of a may_goto loop's iterations converge.
+ */
+export function widenImprecise(old: VState, cur: VState): void {
+  for (let f = 0; f < old.frames.length && f < cur.frames.length; f++) {
+    const o = old.frames[f]!;
+    const c = cur.frames[f]!;
+    const widen = (a: Reg | undefined, b: Reg | undefined): boolean =>
+      !!a && !!b && a.type === 'SCALAR_VALUE' && b.type === 'SCALAR_VALUE' && !a.precise && !b.precise && !regExact(a, b);
+    for (let r = 0; r < 11; r++) if (widen(o.regs[r], c.regs[r])) c.regs[r] = unknownScalar();
+    for (let k = 0; k < c.spills.length; k++) {
+      if (o.stack[k * 8] === 'r' && c.stack[k * 8] === 'r' && widen(o.spills[k], c.spills[k])) c.spills[k] = unknownScalar();
+    }
   }
+}
+
+/** `regsafe`: every behaviour `cur` can have, `old` was verified with. */
+function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact, privileged: boolean): boolean {
+  if (exact === 'exact') return regExact(old, cur) && ids.check(old.id, cur.id) && ids.check(old.refObjId, cur.refObjId);
+  if (old.type === 'NOT_INIT') return true;
   if (old.type !== cur.type || old.maybeNull !== cur.maybeNull || old.rdonly !== cur.rdonly || old.ringbuf !== cur.ringbuf) {
     return false;
   }
-  if (old.off !== cur.off || old.map !== cur.map || old.memSize !== cur.memSize || old.frameno !== cur.frameno) return false;
-  if (!rangeWithin(old, cur)) return false;
-  if (old.type === 'PTR_TO_PACKET' || old.type === 'PTR_TO_PACKET_META') {
-    if (old.range > cur.range) return false;
-    if (old.range < 0 && old.range !== cur.range) return false;
+  if (old.type === 'SCALAR_VALUE') {
+    // Imprecise scalars of a root program's explored state were never relied upon.
+    if (!old.precise && privileged && exact === 'not_exact') return true;
+    if (!ids.checkScalar(old.id, cur.id)) return false;
+    return rangeWithin(old, cur);
   }
-  if (!ids.check(old.id, cur.id)) return false;
-  return ids.check(old.refObjId, cur.refObjId);
+  switch (old.type) {
+    case 'PTR_TO_MAP_VALUE': case 'PTR_TO_MAP_KEY': case 'PTR_TO_MEM':
+      return old.off === cur.off && old.map === cur.map && old.memSize === cur.memSize && rangeWithin(old, cur) &&
+        ids.check(old.id, cur.id) && ids.check(old.refObjId, cur.refObjId);
+    case 'PTR_TO_PACKET': case 'PTR_TO_PACKET_META':
+      if (old.range < 0 || cur.range < 0) {
+        if (old.range !== cur.range) return false;
+      } else if (old.range > cur.range) return false;
+      if (old.off !== cur.off) return false;
+      return ids.check(old.id, cur.id) && rangeWithin(old, cur);
+    default:
+      return regExact(old, cur) && ids.check(old.id, cur.id) && ids.check(old.refObjId, cur.refObjId);
+  }
+}
+
+/** `scalar_reg_for_stack`: a full scalar spill, or an unbound scalar for a slot of misc bytes. */
+function scalarForSlot(f: Frame, spi: number, privileged: boolean): Reg | undefined {
+  const sp = f.spills[spi];
+  let spilled = true;
+  let misc = true;
+  for (let j = 0; j < 8; j++) {
+    const t = f.stack[spi * 8 + j] ?? '?';
+    if (t !== 'r') spilled = false;
+    if (!(t === 'm' || (t === '?' && privileged))) misc = false;
+  }
+  if (spilled && sp && sp.type === 'SCALAR_VALUE') return sp;
+  return misc ? UNBOUND : undefined;
 }
 
 /** `stacksafe`. */
-function stackSafe(old: Frame, cur: Frame, ids: IdMap): boolean {
+function stackSafe(old: Frame, cur: Frame, ids: IdMap, exact: Exact, privileged: boolean): boolean {
   for (let b = 0; b < old.stack.length; b++) {
     const o = old.stack[b] ?? '?';
-    if (o === '?') continue;
     const c = cur.stack[b] ?? '?';
+    if (exact === 'exact' && o !== c) return false;
+    if (o === '?') continue;
+    // Root may read uninitialised stack, so misc bytes of the old state promise nothing.
+    if (privileged && o === 'm') continue;
     const spi = b >> 3;
-    if (o === 'r') {
-      if ((b & 7) !== 0) continue;
-      const os = old.spills[spi];
-      const cs = cur.spills[spi];
-      if (!os) continue;
-      if (!cs) {
-        // A spilled unknown scalar is as good as misc bytes.
-        if (os.type === 'SCALAR_VALUE' && os.varOff.mask === (1n << 64n) - 1n && c !== '?') continue;
-        return false;
+    if ((b & 7) === 0) {
+      const or = scalarForSlot(old, spi, privileged);
+      const cr = or && scalarForSlot(cur, spi, privileged);
+      if (or && cr) {
+        if (!regSafe(or, cr, ids, exact, privileged)) return false;
+        b += 7;
+        continue;
       }
-      if (!regSafe(os, cs, ids)) return false;
-      continue;
     }
-    if (o === 'm') {
-      if (c === '?') return false;
-      if (c === 'r' && cur.spills[spi] && cur.spills[spi]!.type !== 'SCALAR_VALUE') return false;
-      continue;
-    }
-    if (o === '0') {
-      if (c === '0') continue;
-      const cs = cur.spills[spi];
-      if (c === 'r' && cs && cs.type === 'SCALAR_VALUE' && cs.varOff.mask === 0n && cs.varOff.value === 0n) continue;
-      return false;
-    }
+    if (o === 'm' && c === '0') continue;
+    if (o !== c) return false;
+    if ((b & 7) !== 7 || o !== 'r') continue;
+    const os = old.spills[spi];
+    const cs = cur.spills[spi];
+    if (!os || !cs) return !os && !cs;
+    if (!regSafe(os, cs, ids, exact, privileged)) return false;
   }
   return true;
 }
 
-/** True when exploring `cur` could find nothing `old` (fully explored, safe) did not. */
-export function statesCovered(old: VState, cur: VState, live?: readonly number[]): boolean {
+/**
+ * `states_equal`: exploring `cur` from here can find nothing `old` did not (`not_exact`, the
+ * pruning test; `range_within` ignores precision marks), or the two are the same (`exact`,
+ * the infinite-loop test). Registers dead at the frame's instruction are not compared.
+ */
+export function statesEqual(old: VState, cur: VState, live: readonly number[] | undefined, exact: Exact, privileged: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   if (old.lock?.map !== cur.lock?.map || old.lock?.id !== cur.lock?.id) return false;
   const ids = new IdMap();
+  for (let k = 0; k < old.refs.length; k++) if (!ids.check(old.refs[k]!.id, cur.refs[k]!.id)) return false;
   for (let f = 0; f < old.frames.length; f++) {
     const o = old.frames[f]!;
     const c = cur.frames[f]!;
     if (o.callsite !== c.callsite) return false;
-    // Dead registers (compute_live_registers) cannot matter to the rest of the program.
     const lv = live?.[f] ?? 0x7ff;
-    for (let r = 0; r < 11; r++) if (lv & (1 << r) && !regSafe(o.regs[r]!, c.regs[r]!, ids)) return false;
-    if (!stackSafe(o, c, ids)) return false;
+    for (let r = 0; r < 11; r++) if (lv & (1 << r) && !regSafe(o.regs[r]!, c.regs[r]!, ids, exact, privileged)) return false;
+    if (!stackSafe(o, c, ids, exact, privileged)) return false;
+  }
+  return true;
+}
+
+/** `states_maybe_looping`: the innermost frames' registers are identical, ids included. */
+export function statesMaybeLooping(old: VState, cur: VState): boolean {
+  if (old.frames.length !== cur.frames.length) return false;
+  const o = old.frames[old.frames.length - 1]!;
+  const c = cur.frames[cur.frames.length - 1]!;
+  for (let r = 0; r < 11; r++) {
+    const a = o.regs[r]!;
+    const b = c.regs[r]!;
+    if (!regExact(a, b) || a.id !== b.id || a.refObjId !== b.refObjId) return false;
   }
   return true;
 }
@@ -142,27 +203,4 @@ function regExact(a: Reg, b: Reg): boolean {
     a.s32min === b.s32min && a.s32max === b.s32max && a.u32min === b.u32min && a.u32max === b.u32max &&
     a.maybeNull === b.maybeNull && a.range === b.range && a.map === b.map && a.memSize === b.memSize &&
     a.frameno === b.frameno;
-}
-
-/** Exact equality of two states (ids excluded), for the infinite-loop check (`regs_exact`). */
-export function statesExact(x: VState, y: VState, live?: readonly number[]): boolean {
-  if (x.frames.length !== y.frames.length || x.refs.length !== y.refs.length) return false;
-  if (x.lock?.map !== y.lock?.map || x.lock?.id !== y.lock?.id) return false;
-  for (let f = 0; f < x.frames.length; f++) {
-    const a = x.frames[f]!;
-    const b = y.frames[f]!;
-    if (a.callsite !== b.callsite) return false;
-    const lv = live?.[f] ?? 0x7ff;
-    for (let r = 0; r < 11; r++) if (lv & (1 << r) && !regExact(a.regs[r]!, b.regs[r]!)) return false;
-    const n = Math.max(a.stack.length, b.stack.length);
-    for (let k = 0; k < n; k++) if ((a.stack[k] ?? '?') !== (b.stack[k] ?? '?')) return false;
-    const m = Math.max(a.spills.length, b.spills.length);
-    for (let k = 0; k < m; k++) {
-      const p = a.spills[k];
-      const q = b.spills[k];
-      if (!p !== !q) return false;
-      if (p && q && !regExact(p, q)) return false;
-    }
-  }
-  return true;
 }

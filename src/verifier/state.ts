@@ -2,6 +2,7 @@
  * Verifier state: the kernel's `struct bpf_verifier_state` — a stack of call frames, each with
  * eleven registers and a byte-typed stack (`struct bpf_func_state`), plus acquired references.
  */
+import type { HistEntry } from './precision';
 import { type Reg, copyReg, notInit, pointer } from './reg-state';
 
 /** Bytes of stack per frame (`MAX_BPF_STACK`). */
@@ -40,6 +41,17 @@ export interface VState {
   refs: { id: number; insn: number }[];
   /** The bpf_spin_lock held (`active_lock`): the map and the id of the value pointer. */
   lock?: { map: number; id: number };
+  /** The checkpoint this state continues from (`parent`), for precision backtracking. */
+  parent: VState | undefined;
+  /** First instruction after the parent checkpoint, and the instruction before the current one. */
+  firstIdx: number;
+  lastIdx: number;
+  /** Jumps and stack accesses since the parent checkpoint (`jmp_history`). */
+  hist: HistEntry[];
+  /** may_goto iterations taken on this path (`may_goto_depth`). */
+  mayGotoDepth: number;
+  /** Checkpoints above this state (`dfs_depth`). */
+  dfsDepth: number;
 }
 
 /** A fresh frame: R1 = `r1`, R10 = fp, the rest not initialised. */
@@ -54,7 +66,7 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
 export function initialState(): VState {
   const f = newFrame(0, -1, 0);
   f.regs[1] = pointer('PTR_TO_CTX');
-  return { frames: [f], refs: [] };
+  return { frames: [f], refs: [], parent: undefined, firstIdx: 0, lastIdx: -1, hist: [], mayGotoDepth: 0, dfsDepth: 0 };
 }
 
 /** Deep copy of a frame. */
@@ -73,7 +85,16 @@ export function copyFrame(f: Frame): Frame {
 
 /** Deep copy of a state (`copy_verifier_state`). */
 export function copyState(s: VState): VState {
-  const c: VState = { frames: s.frames.map(copyFrame), refs: s.refs.map((r) => ({ ...r })) };
+  const c: VState = {
+    frames: s.frames.map(copyFrame),
+    refs: s.refs.map((r) => ({ ...r })),
+    parent: s.parent,
+    firstIdx: s.firstIdx,
+    lastIdx: s.lastIdx,
+    hist: s.hist.slice(),
+    mayGotoDepth: s.mayGotoDepth,
+    dfsDepth: s.dfsDepth,
+  };
   if (s.lock) c.lock = { ...s.lock };
   return c;
 }

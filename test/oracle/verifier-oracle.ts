@@ -17,6 +17,8 @@ export interface KernelVerdict {
   error: string;
   /** `processed N insns` of the level-1 log. */
   processed?: number;
+  /** The whole statistics line (`processed N insns (limit ...) ... mark_read N`). */
+  stats?: string;
   /**
    * The complete level-1 log of a rejected program; when the kernel's 1 MiB log buffer
    * rotated (`logTruncated`), only its tail from a line start.
@@ -70,6 +72,11 @@ export function kernelErrorLine(log: string): string {
   return errorLines(log)[0] ?? '';
 }
 
+/** The `processed N insns ...` statistics line of a log (without what runs into it). */
+export function statsLine(log: string): string | undefined {
+  return /processed \d+ insns \(limit.*$/m.exec(log)?.[0];
+}
+
 /**
  * Compiles a loader (test/oracle/bpf-verify.c for raw programs, bpf-verify-obj.c for ELF
  * objects) into a fresh temp dir; undefined when no C compiler or libbpf.
@@ -100,6 +107,8 @@ export function kernelVerdicts(loader: string, cases: readonly Case[]): Map<stri
     const p = /processed (\d+) insns/.exec(log);
     const v: KernelVerdict = { accepted, errno: accepted ? '' : m[2]!, error: accepted ? '' : kernelErrorLine(log) };
     if (p) v.processed = Number(p[1]);
+    const st = statsLine(log);
+    if (st) v.stats = st;
     if (!accepted) {
       const truncated = log.length >= LOG_SIZE - 1;
       v.log = truncated ? log.slice(log.indexOf('\n', log.length - TAIL) + 1) : log;

@@ -12,6 +12,7 @@ import {
   BPF_MOV64_REG, BPF_NEG64, BPF_RAW_INSN, BPF_LD_FUNC, BPF_STX_MEM, BPF_ST_MEM, type Case, type CaseMap,
 } from './builder';
 import { BOUNDS_CASES } from './corpus-bounds';
+import { STATE_CASES } from './corpus-states';
 
 const H = (n: string): number => helperId(n)!;
 const HASH = (ks = 4, vs = 8): CaseMap => ({ type: 1, keySize: ks, valueSize: vs, maxEntries: 16 });
@@ -535,4 +536,4 @@ add('branch_many_paths_stack', [
 ]);
 
 /** The whole corpus. */
-export const CORPUS: readonly Case[] = [...cases, ...BOUNDS_CASES];
+export const CORPUS: readonly Case[] = [...cases, ...BOUNDS_CASES, ...STATE_CASES];

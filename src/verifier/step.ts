@@ -1,0 +1,240 @@
+/**
+ * One instruction's abstract execution (the body of kernel/bpf/verifier.c `do_check`): the
+ * instruction classes dispatch to their checks, branches whose outcome is unknown push the
+ * other side for later, and bpf-to-bpf calls, callbacks and exits move between frames.
+ */
+import { type Instruction, OP_LDDW, classify, helperId, jumpOffset } from '../isa';
+import { checkAlu, readReg, writeReg } from './check-alu';
+import { checkHelperCall, enterCallback, enterSubprog, exitSubprog } from './check-call';
+import { condJump } from './check-jmp';
+import { checkMemAccess } from './check-mem';
+import { checkKfuncCall } from './check-kfunc';
+import { type Env, reject } from './env';
+import { constScalar, isPointer, notInit, pointer, unknownScalar, type Reg } from './reg-state';
+import { type Checkpoint, type Explored, findPrevEntry } from './visited';
+import { widenImprecise } from './prune';
+import { type VState, copyState, curFrame, MAX_BPF_STACK } from './state';
+
+/** A branch left for later (`struct bpf_verifier_stack_elem`). */
+export interface Pending {
+  state: VState;
+  idx: number;
+  from: number;
+  cp: Checkpoint | undefined;
+  logPos: number;
+  /** The pushing instruction's log line as it was when pushed (before its `; R..` part). */
+  logText?: string;
+}
+
+export /** Lays instructions out in kernel slot numbering (lddw takes two slots). */
+function toSlots(insns: readonly Instruction[]): { slots: (Instruction | undefined)[]; raw: Instruction[]; slotOf: number[] } {
+  const slots: (Instruction | undefined)[] = [];
+  const raw: Instruction[] = [];
+  const slotOf: number[] = [];
+  for (const i of insns) {
+    slotOf.push(slots.length);
+    slots.push(i);
+    raw.push(i);
+    if (i.opcode === OP_LDDW) {
+      slots.push(undefined);
+      raw.push({ opcode: 0, dst: 0, src: 0, off: 0, imm: i.imm2 ?? 0 });
+    }
+  }
+  return { slots, raw, slotOf };
+}
+
+export /** True for a call of a helper that runs a callback (bpf_loop, bpf_for_each_map_elem). */
+function isCallbackCall(ins: Instruction): boolean {
+  return ins.opcode === 0x85 && ins.src === 0 && (ins.imm === LOOP_ID || ins.imm === FOR_EACH_ID);
+}
+const LOOP_ID = helperId('loop');
+const FOR_EACH_ID = helperId('for_each_map_elem');
+
+export type StepResult = { kind: 'next'; next: number; pushed: Pending[] } | { kind: 'exitMain'; pushed: Pending[] };
+
+/** Executes one instruction abstractly. */
+export function step(
+  env: Env,
+  raw: readonly Instruction[],
+  idx: number,
+  ins: Instruction,
+  stack: Pending[],
+  ex: Explored,
+): StepResult {
+  const k = classify(ins);
+  if (!k) reject(`unknown opcode ${ins.opcode.toString(16).padStart(2, '0')}`, idx, 'EINVAL');
+  const pushed: Pending[] = [];
+  const next = (n: number): StepResult => ({ kind: 'next', next: n, pushed });
+  switch (k.kind) {
+    case 'alu': case 'mov': case 'movsx': case 'neg': case 'end':
+      checkAlu(env, idx, ins, k);
+      return next(idx + 1);
+    case 'addr_space_cast':
+      reject('addr_space_cast insn can only be used in a program that has an associated arena', idx, 'EINVAL');
+      break;
+    case 'lddw': {
+      const ref = env.mapRefs.get(idx);
+      if (ins.src === 0) writeReg(env, idx, ins.dst, constScalar((BigInt(ins.imm2 ?? 0) << 32n) | BigInt(ins.imm >>> 0)));
+      else if (ins.src === 4) writeReg(env, idx, ins.dst, pointer('PTR_TO_FUNC', { frameno: idx + ins.imm + 1 }));
+      else if (ref && ref.value) {
+        const r = pointer('PTR_TO_MAP_VALUE', { map: ref.map, off: ref.offset });
+        if (env.maps[ref.map]?.readOnly) r.rdonly = false;
+        writeReg(env, idx, ins.dst, r);
+      } else writeReg(env, idx, ins.dst, pointer('CONST_PTR_TO_MAP', { map: ref!.map }));
+      return next(idx + 2);
+    }
+    case 'ldabs':
+      reject('BPF_LD_[ABS|IND] instructions not allowed for this program type', idx, 'EINVAL');
+      break;
+    case 'ldx': {
+      readReg(env, idx, ins.src);
+      const v = checkMemAccess(env, idx, ins.src, ins.off, k.size, false, undefined, 0, k.signed)!;
+      writeReg(env, idx, ins.dst, v);
+      return next(idx + 1);
+    }
+    case 'stx': {
+      const v = readReg(env, idx, ins.src);
+      readReg(env, idx, ins.dst);
+      if (ins.imm !== 0) reject('BPF_STX uses reserved fields', idx, 'EINVAL');
+      checkMemAccess(env, idx, ins.dst, ins.off, k.size, true, v, 0);
+      return next(idx + 1);
+    }
+    case 'st':
+      readReg(env, idx, ins.dst);
+      if (ins.src !== 0) reject('BPF_ST uses reserved fields', idx, 'EINVAL');
+      checkMemAccess(env, idx, ins.dst, ins.off, k.size, true, undefined, ins.imm);
+      return next(idx + 1);
+    case 'atomic': {
+      const v = readReg(env, idx, ins.src);
+      const d = readReg(env, idx, ins.dst);
+      if (k.op === 'cmpxchg') readReg(env, idx, 0);
+      if (isPointer(v) && !env.privileged) reject(`R${ins.src} leaks addr into mem`, idx);
+      if (d.type === 'PTR_TO_CTX' || d.type === 'PTR_TO_PACKET' || d.type === 'PTR_TO_PACKET_META') {
+        reject(`BPF_ATOMIC stores into R${ins.dst} ${d.type === 'PTR_TO_CTX' ? 'ctx' : 'pkt'} is not allowed`, idx);
+      }
+      if (v.type !== 'SCALAR_VALUE' && k.op !== 'xchg' && k.op !== 'cmpxchg') {
+        reject(`R${ins.src} leaks addr into mem`, idx);
+      }
+      checkMemAccess(env, idx, ins.dst, ins.off, k.size, false, undefined, 0);
+      checkMemAccess(env, idx, ins.dst, ins.off, k.size, true, unknownScalar(), 0);
+      if (k.fetch) {
+        const r = unknownScalar();
+        const outReg = k.op === 'cmpxchg' ? 0 : ins.src;
+        writeReg(env, idx, outReg, k.size === 4 ? zext(r) : r);
+      }
+      return next(idx + 1);
+    }
+    case 'ja':
+      return next(idx + jumpOffset(ins) + 1);
+    case 'may_goto': {
+      // The path goes on at the jump target (the loop's exit); one more iteration, the
+      // fall-through, is explored later with may_goto_depth one deeper.
+      if (ins.src !== 0 || ins.dst !== 0 || ins.imm !== 0) reject(`invalid may_goto imm ${ins.imm}`, idx, 'EINVAL');
+      const state = copyState(env.cur);
+      state.mayGotoDepth++;
+      const prev = findPrevEntry(ex, env.cur.parent, idx);
+      if (prev) widenImprecise(prev, state);
+      const p: Pending = { state, idx: idx + 1, from: idx, cp: undefined, logPos: 0 };
+      stack.push(p);
+      pushed.push(p);
+      return next(idx + ins.off + 1);
+    }
+    case 'jcond':
+      return next(condJump(env, idx, ins, k, (state, target) => {
+        const p: Pending = { state, idx: target, from: idx, cp: undefined, logPos: 0 };
+        stack.push(p);
+        pushed.push(p);
+      }));
+    case 'call':
+      if (ins.src === 1) {
+        if (ins.dst !== 0 || ins.off !== 0) reject('BPF_CALL uses reserved fields', idx, 'EINVAL');
+        enterSubprog(env, idx, idx + ins.imm + 1);
+        return next(idx + ins.imm + 1);
+      }
+      if (ins.src === 2) {
+        checkKfuncCall(env, idx, ins, env.externs?.get(idx));
+        return next(idx + 1);
+      }
+      if (ins.src !== 0 || ins.dst !== 0 || ins.off !== 0) reject('BPF_CALL uses reserved fields', idx, 'EINVAL');
+      {
+        const cb = checkHelperCall(env, idx, ins);
+        if (!cb) return next(idx + 1);
+        // push_callback_call: the callback frame is pushed (explored later) and the walk goes
+        // on after the helper with r0 its integer result. The callback's exit comes back to
+        // this call instruction.
+        const caller = env.cur;
+        env.cur = copyState(caller);
+        enterCallback(env, idx, cb);
+        const p: Pending = { state: env.cur, idx: cb.target, from: idx, cp: undefined, logPos: 0 };
+        env.cur = caller;
+        const cf = curFrame(caller);
+        for (let r = 1; r <= 5; r++) cf.regs[r] = notInit();
+        cf.regs[0] = unknownScalar();
+        env.scratched.regs.add(0);
+        stack.push(p);
+        pushed.push(p);
+        return next(idx + 1);
+      }
+    case 'callx':
+      reject(`unknown opcode 8d`, idx, 'EINVAL');
+      break;
+    case 'exit': {
+      if (ins.src !== 0 || ins.dst !== 0 || ins.off !== 0 || ins.imm !== 0) reject('BPF_EXIT uses reserved fields', idx, 'EINVAL');
+      const f = curFrame(env.cur);
+      const r0 = f.regs[0]!;
+      env.scratched.regs.add(0);
+      // Callback frames check R0's type instead (prepare_func_exit: `R0 not a scalar value`).
+      // A subprogram's exit hands R0 back unchecked (prepare_func_exit); only the main exit
+      // (check_return_code) requires it, so the kernel reports an uninit R0 there.
+      if (env.cur.frames.length > 1) return next(exitSubprog(env, idx));
+      if (r0.type === 'NOT_INIT') reject('R0 !read_ok', idx);
+      if (env.cur.lock) reject('BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', idx, 'EINVAL');
+      if (env.cur.refs.length) {
+        const r = env.cur.refs[0]!;
+        // check_resource_leak names the exit after check_reference_leak's line.
+        reject(`Unreleased reference id=${r.id} alloc_insn=${r.insn}`, idx, 'EACCES', ['BPF_EXIT instruction in main prog would lead to reference leak']);
+      }
+      if (isPointer(r0) && !env.privileged) reject('R0 leaks addr as return value', idx);
+      checkStackDepth(env, idx);
+      return { kind: 'exitMain', pushed };
+    }
+  }
+  return next(idx + 1);
+}
+
+function zext(r: Reg): Reg {
+  r.umax = 0xffffffffn;
+  r.smin = 0n;
+  r.smax = 0xffffffffn;
+  r.varOff = { value: 0n, mask: 0xffffffffn };
+  return r;
+}
+
+/** Records the stack depth each frame reached (`subprog_info[].stack_depth`). */
+export function checkStackDepth(env: Env, idx: number): void {
+  for (const f of env.cur.frames) {
+    const prev = env.stackDepth.get(f.subprog) ?? 0;
+    if (f.depth > prev) env.stackDepth.set(f.subprog, f.depth);
+  }
+  void idx;
+}
+
+/**
+ * `check_max_stack_depth`: along every static call chain, the frames' depths (each rounded up
+ * to 16 bytes, as with the JIT on) must sum to at most MAX_BPF_STACK.
+ */
+export function checkMaxStackDepth(env: Env, raw: readonly Instruction[], subprogs: readonly number[]): void {
+  const endOf = (sp: number): number => subprogs.find((x) => x > sp) ?? raw.length;
+  const visit = (sp: number, frame: number, depth: number, seen: Set<number>): void => {
+    const total = depth + Math.ceil((env.stackDepth.get(sp) ?? 0) / 16) * 16;
+    if (total > MAX_BPF_STACK) reject(`combined stack size of ${frame + 1} calls is ${total}. Too large`, sp);
+    for (let i = sp; i < endOf(sp); i++) {
+      const ins = raw[i]!;
+      if (ins.opcode === 0x85 && ins.src === 1) {
+        const t = i + ins.imm + 1;
+        if (!seen.has(t)) visit(t, frame + 1, total, new Set([...seen, t]));
+      }
+    }
+  };
+  visit(0, 0, 0, new Set([0]));
+}
