@@ -372,6 +372,9 @@ export function enterSubprog(env: Env, idx: number, target: number): void {
 /** `prepare_func_exit`: leave a subprogram frame; returns the instruction to resume at. */
 export function exitSubprog(env: Env, idx: number): number {
   const s = env.cur;
+  // A callback's result decides whether iteration goes on: it must stay precise.
+  const top = curFrame(s);
+  if (top.inCallback && top.regs[0]!.type === 'SCALAR_VALUE') markChainPrecision(env, 0);
   const callee = s.frames.pop()!;
   const caller = curFrame(s);
   const d = env.stackDepth.get(callee.subprog) ?? 0;
@@ -382,7 +385,6 @@ export function exitSubprog(env: Env, idx: number): number {
     // prepare_func_exit for callbacks: R0 must be a scalar in [0, 1]; the caller then
     // re-executes the call instruction (another iteration, or the continuation after it).
     if (r0.type !== 'SCALAR_VALUE') reject('R0 not a scalar value', idx);
-    markChainPrecision(env, 0);
     if (r0.smin < 0n || r0.smax > 1n) {
       let m = 'At callback return the register R0 has';
       if (r0.smin > -(1n << 63n)) m += ` smin=${r0.smin}`;

@@ -60,6 +60,64 @@ function useDef(raw: readonly Instruction[], i: number, helperArgs: (id: number)
 }
 
 /**
+ * `compute_scc`: the strongly connected components (loops) of one program's control flow
+ * graph, within each subprogram (a call goes on to the next instruction, a callback-calling
+ * helper also back to itself). Slot → SCC id,
+ * numbered from 1 in the order Tarjan's algorithm completes them; 0 outside any loop.
+ */
+export function computeSccs(raw: readonly Instruction[], isSlot: (i: number) => boolean, callsCallback: (i: number) => boolean): Int32Array {
+  const n = raw.length;
+  // A helper that calls a callback returns to itself after each call (a loop of its own).
+  const succ = raw.map((_, i) => (isSlot(i) ? useDef(raw, i, () => undefined).succ.filter((s) => s >= 0 && s < n).concat(callsCallback(i) ? [i] : []) : []));
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const scc = new Int32Array(n);
+  const stack: number[] = [];
+  let next = 0;
+  let ids = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1 || !isSlot(root)) continue;
+    const work: { v: number; k: number }[] = [{ v: root, k: 0 }];
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (work.length) {
+      const top = work[work.length - 1]!;
+      const v = top.v;
+      if (top.k < succ[v]!.length) {
+        const w = succ[v]![top.k++]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = next++;
+          stack.push(w);
+          onStack[w] = 1;
+          work.push({ v: w, k: 0 });
+        } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const u = work[work.length - 1]!.v;
+        low[u] = Math.min(low[u]!, low[v]!);
+      }
+      if (low[v] !== index[v]) continue;
+      const members: number[] = [];
+      let w: number;
+      do {
+        w = stack.pop()!;
+        onStack[w] = 0;
+        members.push(w);
+      } while (w !== v);
+      // A single instruction is a loop only when it jumps to itself.
+      if (members.length === 1 && !succ[v]!.includes(v)) continue;
+      ids++;
+      for (const m of members) scc[m] = ids;
+    }
+  }
+  return scc;
+}
+
+/**
  * Live-in register masks (bit n = Rn) per instruction slot; the second slot of an lddw and
  * out-of-range slots get every register. R10 is always live.
  */
@@ -89,9 +147,12 @@ export function computeLiveRegs(
   return live;
 }
 
-/** The level-2 `Live regs before insn:` table line of one instruction (`      0: .1.345....`). */
-export function liveRegsLine(idx: number, mask: number, insn: string): string {
+/**
+ * The level-2 `Live regs before insn:` table line of one instruction (`      0: .1.345....`),
+ * led by its SCC id when it is inside a loop (`  1   3: ...`).
+ */
+export function liveRegsLine(idx: number, mask: number, insn: string, scc = 0): string {
   let m = '';
   for (let r = 0; r < 10; r++) m += mask & (1 << r) ? String(r) : '.';
-  return `${String(idx).padStart(7)}: ${m} ${insn}`;
+  return `${scc ? `${String(scc).padStart(3)} ` : '    '}${String(idx).padStart(3)}: ${m} ${insn}`;
 }

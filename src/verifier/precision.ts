@@ -223,8 +223,8 @@ function scalarSpill(f: Frame, spi: number): boolean {
   return r !== undefined && r.type === 'SCALAR_VALUE' && f.stack[spi * 8] === 'r';
 }
 
-/** `mark_all_scalars_precise`: the conservative fallback, on every parent state. */
-function markAllPrecise(env: Env, cur: VState): void {
+/** `mark_all_scalars_precise`: the conservative fallback, on every parent state of `cur`. */
+export function markAllPrecise(env: Env, cur: VState): void {
   env.precisionLog?.(`mark_precise: frame${cur.frames.length - 1}: falling back to forcing all scalars precise`);
   for (let st = cur.parent; st; st = st.parent) {
     for (const f of st.frames) {
@@ -248,16 +248,17 @@ export function markAllImprecise(st: VState): void {
  * `__mark_chain_precision`: makes register `regno` of the current frame (or, with `seed`, the
  * registers and slots it names per frame) precise in every checkpoint its value came through.
  */
-export function markChainPrecision(env: Env, regno: number, seed?: (bt: Backtrack) => void): void {
-  if (!env.privileged) return;
+export function markChainPrecision(env: Env, regno: number, seed?: (bt: Backtrack) => void): boolean {
+  if (!env.privileged) return false;
   let st: VState | undefined = env.cur;
   const bt = new Backtrack(st.frames.length - 1);
   if (regno >= 0) {
-    if (st.frames[bt.frame]!.regs[regno]!.type !== 'SCALAR_VALUE') return;
+    if (st.frames[bt.frame]!.regs[regno]!.type !== 'SCALAR_VALUE') return false;
     bt.set(regno);
   }
   seed?.(bt);
-  if (bt.empty()) return;
+  if (bt.empty()) return false;
+  let changed = false;
   let firstIdx = st.firstIdx;
   let lastIdx = env.insnIdx;
   let subseq = -1;
@@ -270,7 +271,7 @@ export function markChainPrecision(env: Env, regno: number, seed?: (bt: Backtrac
       for (let i = lastIdx; ; ) {
         if (skipFirst) skipFirst = false;
         else backtrackInsn(env, i, subseq, histAt(st, hist.end, i), bt);
-        if (bt.empty()) return;
+        if (bt.empty()) return changed;
         subseq = i;
         i = prevInsn(st, i, hist);
         if (i === -1) break;
@@ -284,7 +285,7 @@ export function markChainPrecision(env: Env, regno: number, seed?: (bt: Backtrac
           if (!bt.has(r, fr)) continue;
           const reg = f.regs[r]!;
           if (reg.type !== 'SCALAR_VALUE' || reg.precise) bt.clear(r, fr);
-          else reg.precise = true;
+          else reg.precise = changed = true;
         }
         for (let k = 0; k < 64 && bt.slots(fr); k++) {
           if (!bt.hasSlot(fr, k)) continue;
@@ -294,13 +295,13 @@ export function markChainPrecision(env: Env, regno: number, seed?: (bt: Backtrac
           }
           const reg = f.spills[k]!;
           if (reg.precise) bt.clearSlot(fr, k);
-          else reg.precise = true;
+          else reg.precise = changed = true;
         }
         if (env.precisionLog) {
           env.precisionLog(`mark_precise: frame${fr}: parent state regs=${fmtRegs(bt.regs[fr]!)} stack=${bt.fmtStack(fr)}: `, -1, f);
         }
       }
-      if (bt.empty()) return;
+      if (bt.empty()) return changed;
       subseq = firstIdx;
       lastIdx = st.lastIdx;
       firstIdx = st.firstIdx;
@@ -310,11 +311,12 @@ export function markChainPrecision(env: Env, regno: number, seed?: (bt: Backtrac
     if (!(e instanceof NotSupported)) throw e;
     markAllPrecise(env, env.cur);
   }
+  return true;
 }
 
 /** `propagate_precision`: a pruned state needs what its equivalent explored state needed. */
-export function propagatePrecision(env: Env, old: VState): void {
-  markChainPrecision(env, -1, (bt) => {
+export function propagatePrecision(env: Env, old: VState): boolean {
+  return markChainPrecision(env, -1, (bt) => {
     for (let fr = old.frames.length - 1; fr >= 0; fr--) {
       const f = old.frames[fr]!;
       const names: string[] = [];

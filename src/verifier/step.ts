@@ -13,7 +13,7 @@ import { type Env, reject } from './env';
 import { constScalar, isPointer, notInit, pointer, unknownScalar, type Reg } from './reg-state';
 import { type Checkpoint, type Explored, findPrevEntry } from './visited';
 import { widenImprecise } from './prune';
-import { type VState, copyState, curFrame, MAX_BPF_STACK } from './state';
+import { type VState, copyState, curFrame, MAX_BPF_STACK, MAX_CALL_FRAMES } from './state';
 
 /** A branch left for later (`struct bpf_verifier_stack_elem`). */
 export interface Pending {
@@ -49,6 +49,7 @@ function isCallbackCall(ins: Instruction): boolean {
 }
 const LOOP_ID = helperId('loop');
 const FOR_EACH_ID = helperId('for_each_map_elem');
+const TAIL_CALL_ID = helperId('tail_call');
 
 export type StepResult = { kind: 'next'; next: number; pushed: Pending[] } | { kind: 'exitMain'; pushed: Pending[] };
 
@@ -224,17 +225,41 @@ export function checkStackDepth(env: Env, idx: number): void {
  * to 16 bytes, as with the JIT on) must sum to at most MAX_BPF_STACK.
  */
 export function checkMaxStackDepth(env: Env, raw: readonly Instruction[], subprogs: readonly number[]): void {
+  // The kernel walks the static call graph (calls and callback references alike) depth first
+  // with no visited set, so any recursion ends at MAX_CALL_FRAMES.
   const endOf = (sp: number): number => subprogs.find((x) => x > sp) ?? raw.length;
-  const visit = (sp: number, frame: number, depth: number, seen: Set<number>): void => {
-    const total = depth + Math.ceil((env.stackDepth.get(sp) ?? 0) / 16) * 16;
-    if (total > MAX_BPF_STACK) reject(`combined stack size of ${frame + 1} calls is ${total}. Too large`, sp);
-    for (let i = sp; i < endOf(sp); i++) {
-      const ins = raw[i]!;
-      if (ins.opcode === 0x85 && ins.src === 1) {
-        const t = i + ins.imm + 1;
-        if (!seen.has(t)) visit(t, frame + 1, total, new Set([...seen, t]));
-      }
-    }
+  const depthOf = (sp: number): number => Math.ceil((env.stackDepth.get(sp) ?? 0) / 16) * 16;
+  const hasTailCall = (sp: number): boolean => {
+    for (let i = sp; i < endOf(sp); i++) if (raw[i]!.opcode === 0x85 && raw[i]!.src === 0 && raw[i]!.imm === TAIL_CALL_ID) return true;
+    return false;
   };
-  visit(0, 0, 0, new Set([0]));
+  const ret: { insn: number; sp: number }[] = [];
+  let sp = 0;
+  let i = 0;
+  let depth = 0;
+  for (;;) {
+    if (sp && hasTailCall(sp) && depth >= 256) {
+      reject(`tail_calls are not allowed when call stack of previous frames is ${depth} bytes. Too large`, sp);
+    }
+    depth += depthOf(sp);
+    if (depth > MAX_BPF_STACK) reject(`combined stack size of ${ret.length + 1} calls is ${depth}. Too large`, sp);
+    let called = false;
+    for (;;) {
+      for (; i < endOf(sp); i++) {
+        const ins = raw[i]!;
+        const call = (ins.opcode === 0x85 && ins.src === 1) || (ins.opcode === OP_LDDW && ins.src === 4);
+        if (!call) continue;
+        ret.push({ insn: i + 1, sp });
+        sp = i + ins.imm + 1;
+        i = sp;
+        if (ret.length >= MAX_CALL_FRAMES) reject(`the call stack of ${ret.length} frames is too deep !`, sp, 'E2BIG');
+        called = true;
+        break;
+      }
+      if (called) break;
+      if (!ret.length) return;
+      depth -= depthOf(sp);
+      ({ insn: i, sp } = ret.pop()!);
+    }
+  }
 }

@@ -13,7 +13,7 @@ import { kernelInsnString } from './disasm';
 import { type Env, type LdMapRef, Reject, reject } from './env';
 import { frameString } from './print';
 import { xdpHelperProto } from '../isa/helper-protos';
-import { computeLiveRegs, liveRegsLine } from './liveness';
+import { computeLiveRegs, computeSccs, liveRegsLine } from './liveness';
 import { notInit } from './reg-state';
 import { curFrame, initialState } from './state';
 import { type Pending, checkMaxStackDepth, isCallbackCall, step, toSlots } from './step';
@@ -148,6 +148,13 @@ function checkExterns(prog: ProgramSpec, slotOf: readonly number[]): void {
   });
 }
 
+/** An instruction's log line with its `; state` part at vlog_alignment()'s column. */
+function withState(text: string, st: string): string {
+  // The `;` goes at round_up(max(len + 1 + 4, 40), 8) - 2.
+  const pad = Math.ceil(Math.max(text.length + 5, 40) / 8) * 8 - 2;
+  return `${text.padEnd(pad)};${st ? ` ${st}` : ''}`;
+}
+
 /**
  * visit_insn()'s prune points: conditional jumps themselves, `ja` targets, the instruction after
  * any call, bpf-to-bpf calls and callback-calling helpers themselves (`targets` holds the
@@ -188,17 +195,18 @@ function walk(
   const pruneAt = raw.map((_, i) => env.slots[i] !== undefined && isPrunePoint(raw, targets, i));
   const jmpAt = raw.map((ins, i) => targets.has(i) || isCallbackCall(ins));
   const textAt: (string | undefined)[] = [];
-  const ex = new Explored(stats);
+  const scc = computeSccs(raw, (i) => env.slots[i] !== undefined, (i) => isCallbackCall(raw[i]!));
+  const ex = new Explored(stats, scc, level >= 2 ? (l) => lines.push(l) : undefined);
   const stack: Pending[] = [];
   let idx = 0;
   let printState = true;
   // Level 1 after pop_stack: the kernel's log shows the resumed state's `N: R..` line on the
   // line of the instruction that pushed it, after a space (observed on 6.18).
   let joinState = false;
-  let lastLine = -1;
+  /** The previous instruction's `; state` part, printed once the next one starts. */
+  let pending: { at: number; text: string; st: string } | undefined;
   let fromReturn = false;
   let lastLinfo: string | undefined;
-  let lastText = '';
   let from = -1;
   let dropped = 0;
   const mapsLabel = (i: number): string | undefined => {
@@ -210,7 +218,7 @@ function walk(
     // compute_live_registers() logs its result at level 2.
     lines.push('Live regs before insn:');
     raw.forEach((ins, i) => {
-      if (env.slots[i]) lines.push(liveRegsLine(i, liveRegs[i]!, kernelInsnString(ins, mapsLabel(i))));
+      if (env.slots[i]) lines.push(liveRegsLine(i, liveRegs[i]!, kernelInsnString(ins, mapsLabel(i)), scc[i]));
     });
     env.precisionLog = (line, at, frame) => {
       if (at !== undefined && at >= 0) lines.push(`${line}${kernelInsnString(raw[at]!, mapsLabel(at))}`);
@@ -222,7 +230,8 @@ function walk(
   const liveMasks = (at: number): number[] =>
     env.cur.frames.length === 1 ? [liveRegs[at]!] : env.cur.frames.map((_, f, fr) => liveRegs[f === fr.length - 1 ? at : fr[f + 1]!.callsite] ?? 0x7ff);
   const endPath = (): boolean => {
-    ex.endPath();
+    ex.endPath(env);
+    pending = undefined;
     const next = stack.pop();
     if (!next) return false;
     env.cur = next.state;
@@ -240,7 +249,6 @@ function walk(
   for (;;) {
     if (++stats.processed > BPF_COMPLEXITY_LIMIT_INSNS) {
       // The limit hits before print_insn_state() shows the previous instruction's effects.
-      if (level >= 1 && lastLine >= 0 && lastLine - dropped < lines.length) lines[lastLine - dropped] = lastText;
       reject(`BPF program is too large. Processed ${stats.processed} insn`, idx, 'E2BIG');
     }
     const ins = env.slots[idx];
@@ -262,6 +270,14 @@ function walk(
     }
     if (jmpPoint) pushHist(env);
     const frame = curFrame(env.cur);
+    // print_insn_state of the previous instruction runs here, after is_state_visited (nothing
+    // when the path was pruned or level 2 prints the whole state anyway).
+    if (pending && !(level >= 2 && printState && from >= 0)) {
+      const li = pending.at - dropped;
+      if (li >= 0 && li === lines.length - 1) lines[li] = withState(pending.text, pending.st);
+      else lines.push(`${idx}:${pending.st ? ` ${pending.st}` : ''}`);
+    }
+    pending = undefined;
     if (level >= 1 && printState) {
       const full = frameString(frame, env.maps, undefined, env.cur.refs);
       // Level 2 announces a resumed state with `from X to Y:`; a popped state (all of it
@@ -291,9 +307,6 @@ function walk(
       dropped += cut;
     }
     const lineAt = lines.length - 1;
-    // check_cond_jmp_op prints its state itself; other instructions' states wait for the next one.
-    lastLine = (ins.opcode & 7) === 5 || (ins.opcode & 7) === 6 ? -1 : lineAt + dropped;
-    lastText = text;
     const depthBefore = env.cur.frames.length;
     const leaving = level >= 1 && ins.opcode === 0x95 && depthBefore > 1 ? curFrame(env.cur) : undefined;
     const retCallee = leaving ? frameString(leaving, env.maps, undefined, env.cur.refs) : '';
@@ -306,9 +319,13 @@ function walk(
       // No `; state` after exits, bpf-to-bpf calls (they print caller/callee) and callback calls.
       const noState = ins.opcode === 0x95 || (ins.opcode === 0x85 && ins.src === 1) || isCallbackCall(ins);
       if ((env.scratched.regs.size || env.scratched.slots.size) && !noState) {
-        // vlog_alignment(): the `;` goes at round_up(max(len + 1 + 4, 40), 8) - 2.
-        const pad = Math.ceil(Math.max(text.length + 5, 40) / 8) * 8 - 2;
-        lines[lineAt] = `${text.padEnd(pad)};${st ? ` ${st}` : ''}`;
+        // check_cond_jmp_op prints its state itself; other instructions' wait for the next one.
+        const op = ins.opcode & 0xf0;
+        const condJmp = ((ins.opcode & 7) === 5 || (ins.opcode & 7) === 6) && op !== 0x00 && op !== 0x80 && op !== 0x90 && op !== 0xe0;
+        if (!condJmp) pending = { at: lineAt + dropped, text, st };
+        else if (lineAt === lines.length - 1) lines[lineAt] = withState(text, st);
+        // Something (mark_precise) was logged after the instruction: its own line.
+        else lines.push(`${idx}:${st ? ` ${st}` : ''}`);
       }
       const fr = env.cur.frames;
       if (ins.opcode === 0x85 && ins.src === 1 && fr.length > depthBefore) {

@@ -7,7 +7,7 @@
  */
 import { type Env, reject } from './env';
 import { frameString } from './print';
-import { markAllImprecise, propagatePrecision, pushHist } from './precision';
+import { markAllImprecise, markAllPrecise, propagatePrecision, pushHist } from './precision';
 import { statesEqual, statesMaybeLooping, widenScalars } from './prune';
 import { type VState, copyState, curFrame } from './state';
 
@@ -21,6 +21,17 @@ export interface Checkpoint {
   miss: number;
   /** Dropped from the explored list (miss heuristic): on the free list until branches reach 0. */
   evicted?: boolean;
+  /** The instruction it was recorded at. */
+  idx: number;
+}
+
+/** `struct bpf_scc_visit`: one loop entered through one chain of call sites. */
+interface SccVisit {
+  name: string;
+  /** The first checkpoint made inside the loop on this visit (`entry_state`). */
+  entry: Checkpoint | undefined;
+  /** Current states found equal to a loop state whose marks may still grow (`backedges`). */
+  backedges: { state: VState; equal: VState; idx: number }[];
 }
 
 /** The checkpoint bookkeeping of one verification (the fields of `bpf_verifier_env` it uses). */
@@ -33,13 +44,97 @@ export class Explored {
   prevInsns = 0;
   /** States recorded and not yet freed (explored list + free list). */
   live = 0;
-  constructor(readonly stats: { processed: number; states: number; peakStates: number; maxStatesPerInsn: number }) {}
+  /** Backedge states held by SCC visits (counted in peak_states since 6.17). */
+  backedges = 0;
+  readonly visits = new Map<string, SccVisit>();
+  constructor(
+    readonly stats: { processed: number; states: number; peakStates: number; maxStatesPerInsn: number },
+    /** Slot → SCC id (liveness.ts computeSccs). */
+    readonly scc: Int32Array,
+    readonly log?: (line: string) => void,
+  ) {}
+
+  updatePeak(): void {
+    if (this.live + this.backedges > this.stats.peakStates) this.stats.peakStates = this.live + this.backedges;
+  }
+
+  /** `compute_scc_callchain`: the visit key of a state at `idx`, if some frame is in a loop. */
+  callchain(st: VState, idx: number): string | undefined {
+    const sites: number[] = [];
+    for (let f = 0; f < st.frames.length; f++) {
+      const at = f === st.frames.length - 1 ? idx : st.frames[f + 1]!.callsite;
+      const id = this.scc[at] ?? 0;
+      if (id) return `(${sites.map((x) => `${x},`).join('')}${id})`;
+      sites.push(at);
+    }
+    return undefined;
+  }
+
+  /** `maybe_enter_scc` for a new checkpoint. */
+  enter(c: Checkpoint): void {
+    const key = this.callchain(c.state, c.idx);
+    if (!key) return;
+    let v = this.visits.get(key);
+    if (!v) this.visits.set(key, (v = { name: key, entry: undefined, backedges: [] }));
+    if (!v.entry) {
+      v.entry = c;
+      this.log?.(`SCC enter ${key}`);
+    }
+  }
+
+  /** `incomplete_read_marks`: the loop `st` is in still has unresolved backedges. */
+  incomplete(st: VState, idx: number): boolean {
+    const key = this.callchain(st, idx);
+    return !!key && (this.visits.get(key)?.backedges.length ?? 0) > 0;
+  }
+
+  /** `add_scc_backedge`: `cur` was found equal to loop state `equal`. */
+  addBackedge(env: Env, equal: Checkpoint, cur: VState): void {
+    const key = this.callchain(equal.state, equal.idx);
+    const v = key ? this.visits.get(key) : undefined;
+    if (!v) return;
+    this.log?.(`SCC backedge ${key}`);
+    v.backedges.push({ state: copyState(cur), equal: equal.state, idx: env.insnIdx });
+    this.backedges++;
+    this.updatePeak();
+  }
 
   /** `update_branch_counts` for the path that just ended. */
-  endPath(): void {
+  endPath(env: Env): void {
     for (let c = this.cp; c; c = c.parent) {
       if (--c.branches > 0) break;
+      this.exit(env, c);
       if (c.evicted) this.live--;
+    }
+  }
+
+  /** `maybe_exit_scc`: every path from the loop's entry is explored; settle its backedges. */
+  private exit(env: Env, c: Checkpoint): void {
+    const key = this.callchain(c.state, c.idx);
+    const v = key ? this.visits.get(key) : undefined;
+    if (!v || v.entry !== c) return;
+    this.log?.(`SCC exit ${key}`);
+    v.entry = undefined;
+    const edges = v.backedges;
+    this.backedges -= edges.length;
+    v.backedges = [];
+    this.updatePeak();
+    // propagate_backedges: precision flows into the backedge states until nothing changes.
+    const saved = { cur: env.cur, idx: env.insnIdx };
+    try {
+      for (let round = 0, changed = true; changed; round++) {
+        changed = false;
+        for (const e of edges) {
+          env.cur = e.state;
+          env.insnIdx = e.idx;
+          if (round > 64) markAllPrecise(env, e.state);
+          else if (propagatePrecision(env, e.equal)) changed = true;
+        }
+        if (round > 64) break;
+      }
+    } finally {
+      env.cur = saved.cur;
+      env.insnIdx = saved.idx;
     }
   }
 }
@@ -86,6 +181,8 @@ export function isStateVisited(env: Env, ex: Explored, idx: number, kind: PointK
   let statesCnt = 0;
   const priv = env.privileged;
   let hit: Checkpoint | undefined;
+  // A hit that closes a loop whose marks are not final yet (`loop` in is_state_visited).
+  let loop = false;
   // The newest state is at the head of the kernel's list and is compared first.
   for (let k = list.length - 1; k >= 0 && !hit; k--) {
     const sl = list[k]!;
@@ -93,12 +190,14 @@ export function isStateVisited(env: Env, ex: Explored, idx: number, kind: PointK
     if (sl.branches > 0) {
       if (kind.mayGoto && sl.state.mayGotoDepth !== cur.mayGotoDepth && statesEqual(sl.state, cur, live, 'range_within', priv)) {
         hit = sl;
+        loop = true;
         break;
       }
       if (kind.callsCallback) {
         // Callback iterations converge when an active state at the call covers this one.
         if (statesEqual(sl.state, cur, live, 'range_within', priv)) {
           hit = sl;
+          loop = true;
           break;
         }
       } else if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, live, 'exact', priv) && sl.state.mayGotoDepth === cur.mayGotoDepth) {
@@ -108,9 +207,14 @@ export function isStateVisited(env: Env, ex: Explored, idx: number, kind: PointK
       // Inside a loop distinct iterations rarely help pruning: a new state only every 20
       // jumps or 100 instructions.
       if (!force && ex.jmps - ex.prevJmps < 20 && stats.processed - ex.prevInsns < 100) addNew = false;
-    } else if (statesEqual(sl.state, cur, live, 'not_exact', priv)) {
-      hit = sl;
-      break;
+    } else {
+      // Inside a loop whose backedges are unresolved, precision marks are not final yet.
+      const incomplete = ex.incomplete(sl.state, idx);
+      if (statesEqual(sl.state, cur, live, incomplete ? 'range_within' : 'not_exact', priv)) {
+        hit = sl;
+        loop = incomplete;
+        break;
+      }
     }
     // A miss only counts when a state is going to be added (else loop iterations would evict
     // the states recorded earlier); checkpoints of active loops may miss more.
@@ -128,13 +232,17 @@ export function isStateVisited(env: Env, ex: Explored, idx: number, kind: PointK
     const active = list.find((sl) => sl.branches > 0);
     if (active) {
       widenScalars(active.state, cur);
-      if (statesEqual(active.state, cur, undefined, 'range_within', priv)) hit = active;
+      if (statesEqual(active.state, cur, undefined, 'range_within', priv)) {
+        hit = active;
+        loop = true;
+      }
     }
   }
   if (hit) {
     hit.hit++;
     if (kind.jmpPoint) pushHist(env);
     propagatePrecision(env, hit.state);
+    if (loop) ex.addBackedge(env, hit, cur);
     return true;
   }
   if (statesCnt > stats.maxStatesPerInsn) stats.maxStatesPerInsn = statesCnt;
@@ -143,14 +251,15 @@ export function isStateVisited(env: Env, ex: Explored, idx: number, kind: PointK
   ex.prevInsns = stats.processed;
   // Forget the precision marks inherited from the parent (see precision.ts).
   if (priv) markAllImprecise(cur);
-  const nc: Checkpoint = { state: copyState(cur), branches: 1, parent: ex.cp, hit: 0, miss: 0 };
+  const nc: Checkpoint = { state: copyState(cur), branches: 1, parent: ex.cp, hit: 0, miss: 0, idx };
   nc.state.hist = cur.hist;
   list.push(nc);
   ex.lists.set(idx, list);
   ex.cp = nc;
   stats.states++;
   ex.live++;
-  if (ex.live > stats.peakStates) stats.peakStates = ex.live;
+  ex.updatePeak();
+  ex.enter(nc);
   cur.parent = nc.state;
   cur.dfsDepth = nc.state.dfsDepth + 1;
   cur.firstIdx = idx;

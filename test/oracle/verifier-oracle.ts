@@ -96,7 +96,7 @@ export function buildLoader(source = 'bpf-verify.c'): { path: string; dispose: (
 /** Loads every case into the kernel (one process) and returns the verdicts by name. */
 export function kernelVerdicts(loader: string, cases: readonly Case[]): Map<string, KernelVerdict> {
   const input = cases.map(toLoaderInput).join('');
-  const out = execFileSync(loader, ['1'], { input, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000 });
+  const out = execFileSync(loader, ['1'], { input, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 600_000 });
   const res = new Map<string, KernelVerdict>();
   const blocks = out.split(/^=== end$/m);
   for (const b of blocks) {

@@ -126,6 +126,12 @@ add('calls_recursion_too_deep', [BPF_MOV64_IMM(1, 20), BPF_CALL_REL(1), BPF_EXIT
 add('calls_combined_stack_ok', chain(1, (k) => [BPF_ST_MEM('dw', 10, k ? -256 : -256, 0)]));
 add('calls_combined_stack_too_large', chain(1, (k) => [BPF_ST_MEM('dw', 10, k ? -264 : -256, 0)]));
 add('calls_combined_stack_3_frames', chain(2, (k) => [BPF_ST_MEM('dw', 10, [-200, -160, -168][k]!, 0)]));
+add('calls_recursion_bounded_static', [BPF_MOV64_IMM(1, 3), BPF_CALL_REL(1), BPF_EXIT_INSN(),
+  BPF_ALU64_IMM('sub', 1, 1), BPF_MOV64_IMM(0, 0), BPF_JMP_IMM('jeq', 1, 0, 1), BPF_CALL_REL(-4), BPF_EXIT_INSN()]);
+add('calls_callback_stack_combined', [
+  BPF_ST_MEM('dw', 10, -256, 0), BPF_MOV64_IMM(1, 2), BPF_LD_FUNC(2, 6), BPF_MOV64_IMM(3, 0), BPF_MOV64_IMM(4, 0), BPF_EMIT_CALL(H('loop')),
+  BPF_MOV64_IMM(0, 2), BPF_EXIT_INSN(), BPF_ST_MEM('dw', 10, -264, 0), BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN(),
+]);
 
 /** The state-exploration cases. */
 export const STATE_CASES: readonly Case[] = cases;
