@@ -19,8 +19,6 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
     'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES read from map forbidden, value_size=48 off=0 size=8; xdpts: OK',
   'atomics/at_var_off_stack':
     'A13 atomic op on a variable-offset stack pointer - kernel: EACCES variable offset stack pointer cannot be passed into helper function; var_off=(0x0; 0x8) off=-16 size=8; xdpts: OK',
-  'calls/call_bounded_recursion':
-    'A5 the call stack limit counts 8 frames - kernel: E2BIG the call stack of 8 frames is too deep !; xdpts: OK',
   'calls/call_global_ptr_arg':
     'A10 global subprogram args come from its BTF prototype: int f(void) has no readable R1 - kernel: EACCES R1 !read_ok; xdpts: OK',
   'ctx/ctx_ldsx_s32_data':
@@ -85,12 +83,6 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
     'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
   'ldsx/sx_movsx_s32_varoff_w':
     'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
-  'loops/mg_simple':
-    'R11 may_goto is not implemented - kernel: OK ; xdpts: EINVAL may_goto is not supported by xdpts\' verifier',
-  'loops/mg_unbounded_counter':
-    'R11 may_goto is not implemented - kernel: OK ; xdpts: EINVAL may_goto is not supported by xdpts\' verifier',
-  'loops/mg_stack_index':
-    'R11 may_goto is not implemented - kernel: OK ; xdpts: EINVAL may_goto is not supported by xdpts\' verifier',
   'map_value/mv_array_const_key_reg':
     'R9 ARRAY lookup with an in-bounds constant key is non-NULL - kernel: OK ; xdpts: EACCES R0 invalid mem access \'map_value_or_null\'',
   'map_value/mv_array_const_key_imm':
@@ -427,24 +419,8 @@ export const KNOWN_COUNT_GAPS: Record<string, string> = {
     'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 14 insns/1 states, xdpts 15/1',
   'globals/gp_call_mem_pkt':
     'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 15 insns/1 states, xdpts 14/1',
-  'loops/lp_bitmask_diamonds':
-    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 80 insns/8 states, xdpts 16385/2048',
   'map_value/mv_null_spill_check_fill':
     'kernel 13 insns/1 states, xdpts 14/1',
   'parsers/c_ipv6_ext_walk':
     'P2 one state more than the kernel in a bounded IPv6 extension-header loop - kernel 199 insns/17 states, xdpts 199/18',
-  'precision/pr_diamonds_unused':
-    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 53 insns/5 states, xdpts 776/86',
-  'precision/pr_diamonds_returned':
-    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 53 insns/5 states, xdpts 1025/128',
-  'precision/pr_diamonds16_returned':
-    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 107 insns/11 states, xdpts 262145/32768',
-  'precision/pr_diamonds_spilled':
-    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 57 insns/6 states, xdpts 1281/148',
-  'precision/pr_diamonds_stack_counter':
-    'P1 precision tracking: imprecise scalars compare equal in pruning - kernel 38 insns/4 states, xdpts 71/8',
-  'precision/pr_many_states_same_pc':
-    'kernel 16 insns/1 states, xdpts 22/2',
-  'stack/stk_var_signed_range':
-    'kernel 12 insns/1 states, xdpts 14/1',
 };
