@@ -421,6 +421,4 @@ export const KNOWN_COUNT_GAPS: Record<string, string> = {
     'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 15 insns/1 states, xdpts 14/1',
   'map_value/mv_null_spill_check_fill':
     'kernel 13 insns/1 states, xdpts 14/1',
-  'parsers/c_ipv6_ext_walk':
-    'P2 one state more than the kernel in a bounded IPv6 extension-header loop - kernel 199 insns/17 states, xdpts 199/18',
 };
