@@ -46,12 +46,20 @@ export interface YSeq extends YBase {
   readonly items: readonly YNode[];
 }
 
+/**
+ * What a YamlFile needs of yaml's LineCounter. Structural, so that the library's declarations
+ * (dist/types) name no type of the `yaml` package, which the bundles carry inside them.
+ */
+export interface LinePositions {
+  linePos(offset: number): { line: number; col: number };
+}
+
 /** A parsed file: its root node and a way to turn offsets into errors. */
 export class YamlFile {
   readonly file: string;
   readonly root: YNode;
-  private readonly lines: LineCounter;
-  constructor(file: string, root: YNode, lines: LineCounter) {
+  private readonly lines: LinePositions;
+  constructor(file: string, root: YNode, lines: LinePositions) {
     this.file = file;
     this.root = root;
     this.lines = lines;

@@ -129,4 +129,18 @@ describe('Kernel.inMemory', () => {
     expect(existsSync(process.env['XDPTS_STATE_DIR']!)).toBe(false);
     expect(() => loadCounterObjects({ kernel: { inMemory: true, where: 'memory:0' } })).toThrow(/not a kernel made by Kernel.inMemory\(\) or Kernel.shared\(\)/);
   });
+
+  it('Kernel.shared() is the state directory kernel: another handle on it sees the same maps', () => {
+    const dir = join(state.dir, 'shared');
+    const k = Kernel.shared({ stateDir: dir });
+    expect(k).toMatchObject({ inMemory: false, where: dir });
+    const c = k.loadCollection<'pkt_count', 'count_packets'>(fixtureObject('counter'));
+    c.programs.count_packets.run(udpFrame(), { repeat: 2 });
+    c.maps.pkt_count.update(0, 40n);
+    expect(existsSync(join(dir, 'state.json'))).toBe(true);
+    const other = loadCollectionSpec(fixtureObject('counter')).load({ stateDir: dir, mapReplacements: { pkt_count: (c.maps.pkt_count as unknown as { raw: never }).raw } });
+    expect(other.maps.get('pkt_count')!.lookup(new Uint8Array(4))).toEqual(Uint8Array.of(40, 0, 0, 0, 0, 0, 0, 0));
+    other.close();
+    c.close();
+  });
 });

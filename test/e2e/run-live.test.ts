@@ -30,7 +30,7 @@ const PKT = 'ffffffffffff02000000000108004500001400000000401100000a0000090a00000
 const PKT_OUT = 'ffffffffffff02000000000108004500001400000000401100000a0001090a000002';
 const DROPS_AFTER_ONE = [{ key: '07000000', value: '01000000000000002200000000000000', formatted: { key: 7, value: { packets: 1, bytes: 34 } } }];
 
-describe('running a loaded program with its live maps', () => {
+describe('running a loaded program with its live maps', { timeout: 300_000 }, () => {
   it('run --pinned, --id and --name, and prog run pinned, use and change the live maps', () => {
     expect(xdpts('load', '-m', 'skb', 'eth0', OBJ).exit).toBe(0);
     expect(xdpts('prog', 'pin', 'name', 'xdp_blocklist', '/sys/fs/bpf/blk').exit).toBe(0);
