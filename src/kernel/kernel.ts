@@ -192,6 +192,7 @@ export class Kernel {
       flags: spec.flags,
       name: spec.name.slice(0, 15),
       ...(spec.spinLockOff !== undefined ? { spinLockOff: spec.spinLockOff } : {}),
+      ...(spec.mapExtra ? { mapExtra: spec.mapExtra } : {}),
       ...(spec.keyTypeId ? { btfKeyTypeId: spec.keyTypeId } : {}),
       ...(spec.valueTypeId ? { btfValueTypeId: spec.valueTypeId } : {}),
     });

@@ -98,6 +98,7 @@ function parseBtfMapDef(btf: Btf, name: string, structId: number, section: strin
   let keyTypeId = 0;
   let valueTypeId = 0;
   let innerMap: MapSpec | undefined;
+  let mapExtra = 0;
   for (const m of st.members) {
     if (!m.name) throw new ObjectError(`map '${name}': invalid field #${st.members.indexOf(m)}`);
     switch (m.name) {
@@ -111,8 +112,10 @@ function parseBtfMapDef(btf: Btf, name: string, structId: number, section: strin
         flags = uintMember(btf, m.type, name, m.name);
         break;
       case 'numa_node':
-      case 'map_extra':
         uintMember(btf, m.type, name, m.name);
+        break;
+      case 'map_extra':
+        mapExtra = uintMember(btf, m.type, name, m.name);
         break;
       case 'pinning':
         pinning = uintMember(btf, m.type, name, m.name);
@@ -173,6 +176,7 @@ function parseBtfMapDef(btf: Btf, name: string, structId: number, section: strin
     valueTypeId,
     section,
     ...(innerMap ? { innerMap } : {}),
+    ...(mapExtra ? { mapExtra } : {}),
   };
   const lock = valueTypeId ? spinLockOffset(btf, valueTypeId) : undefined;
   return lock === undefined ? spec : { ...spec, spinLockOff: lock };

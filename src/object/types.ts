@@ -87,6 +87,8 @@ export interface MapSpec {
   /** True for maps made from a global data section (.rodata is also frozen/read-only). */
   readonly isGlobalData?: boolean;
   readonly readOnly?: boolean;
+  /** `map_extra` (bloom filters: the number of hash functions), 0 when not given. */
+  readonly mapExtra?: number;
   /** Offset of the value's `struct bpf_spin_lock` (the kernel's btf_record), when it has one. */
   readonly spinLockOff?: number;
   /** For map-in-map / prog arrays declared with initial values (`values` in .maps). */

@@ -29,6 +29,7 @@ function mapFuncCompatible(mapType: number, fn: string): boolean {
     [T.CPUMAP]: ['redirect_map'],
     [T.XSKMAP]: ['redirect_map', 'map_lookup_elem'],
     [T.QUEUE]: ['map_peek_elem', 'map_pop_elem', 'map_push_elem'],
+    [T.BLOOM_FILTER]: ['map_peek_elem', 'map_push_elem'],
     [T.STACK]: ['map_peek_elem', 'map_pop_elem', 'map_push_elem'],
   };
   const allowed = mapSide[mapType];
@@ -205,7 +206,9 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
         const m = env.maps[mapIdx]!;
         const size = arg.type === 'ARG_PTR_TO_MAP_KEY' ? m.keySize : m.valueSize;
         if (arg.type === 'ARG_PTR_TO_MAP_KEY') constKey = stackConstKey(env, r, size);
-        checkHelperMem(env, idx, regno, size, arg.type === 'ARG_PTR_TO_UNINIT_MAP_VALUE', arg.type === 'ARG_PTR_TO_UNINIT_MAP_VALUE', false);
+        // resolve_map_arg_type: a bloom filter's peek reads the value it tests.
+        const out = arg.type === 'ARG_PTR_TO_UNINIT_MAP_VALUE' && !(m.type === T.BLOOM_FILTER && name === 'map_peek_elem');
+        checkHelperMem(env, idx, regno, size, out, out, false);
         break;
       }
       case 'ARG_PTR_TO_MEM': {

@@ -9,6 +9,7 @@ import { BPF_MAP_TYPE } from '../../object';
 import { EINVAL, ENOTSUPP } from '../errno';
 import { BPF_F_RDONLY_PROG } from '../maps/flags';
 import { ArrayMap } from '../maps/array';
+import { BloomFilterMap } from '../maps/bloom-filter';
 import { HashMap } from '../maps/hash';
 import type { BpfMap } from '../maps/map';
 import { flagsArg, mapArg, memArg, ptrArg, MAP_PTR_TAG, type HelperContext } from './context';
@@ -117,6 +118,8 @@ export function mapPushElem(k: HelperContext) {
 export function mapPopPeekElem(k: HelperContext, pop: boolean) {
   return (c: HelperCall): void => {
     const map = mapArg(k, c, 1);
+    // A bloom filter's peek tests the value given instead of returning one.
+    if (!pop && map instanceof BloomFilterMap) return c.ret(map.peekValue(memArg(c, 2, map.valueSize)));
     const r = pop ? map.popElem() : map.peekElem();
     if (typeof r === 'number') return c.ret(r);
     const [lo, hi] = ptrArg(c, 2);

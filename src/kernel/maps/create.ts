@@ -8,6 +8,7 @@ import { BPF_MAP_TYPE, mapTypeName } from '../../object';
 import { XdptsError } from '../../util';
 import { E2BIG, EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP, mapErrno } from '../errno';
 import { ArrayMap, PercpuArrayMap } from './array';
+import { BloomFilterMap } from './bloom-filter';
 import { CpuMap } from './cpumap';
 import { DevMap, DevMapHash } from './devmap';
 import {
@@ -53,6 +54,7 @@ const ARRAY_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_M
 const HTAB_CREATE_FLAG_MASK = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK | BPF_F_ZERO_SEED;
 const LPM_CREATE_FLAG_MASK = BPF_F_NO_PREALLOC | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
 const DEV_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY;
+const BLOOM_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ZERO_SEED | BPF_F_ACCESS_MASK;
 const QUEUE_STACK_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
 
 /** Map types whose values may hold a bpf_spin_lock (map_check_btf), among those emulated. */
@@ -140,6 +142,9 @@ export function checkMapAttr(attr: MapAttr): number {
       if (flags & ~BPF_F_NUMA_NODE || ks !== 0 || vs !== 0 || !isPow2(me) || me % PAGE_SIZE !== 0) return EINVAL;
       if (me > EMU_MAX_RINGBUF) return ENOMEM;
       return 0;
+    case T.BLOOM_FILTER:
+      if (ks !== 0 || vs === 0 || me === 0 || flags & ~BLOOM_CREATE_FLAG_MASK || !mapFlagsAccessOk(flags) || (attr.mapExtra ?? 0) & ~0xf) return EINVAL;
+      return 0;
     case T.QUEUE:
     case T.STACK:
       if (me === 0 || ks !== 0 || vs === 0 || flags & ~QUEUE_STACK_CREATE_FLAG_MASK || !mapFlagsAccessOk(flags)) return EINVAL;
@@ -153,7 +158,7 @@ export function checkMapAttr(attr: MapAttr): number {
 /** Map types this kernel knows (the others are valid kernel types it does not emulate). */
 export const EMULATED_MAP_TYPES: readonly number[] = [
   T.HASH, T.ARRAY, T.PROG_ARRAY, T.PERCPU_HASH, T.PERCPU_ARRAY, T.LRU_HASH, T.LRU_PERCPU_HASH,
-  T.LPM_TRIE, T.DEVMAP, T.CPUMAP, T.XSKMAP, T.QUEUE, T.STACK, T.DEVMAP_HASH, T.RINGBUF, T.PERF_EVENT_ARRAY,
+  T.LPM_TRIE, T.DEVMAP, T.CPUMAP, T.XSKMAP, T.QUEUE, T.STACK, T.DEVMAP_HASH, T.RINGBUF, T.PERF_EVENT_ARRAY, T.BLOOM_FILTER,
 ];
 
 /**
@@ -196,6 +201,8 @@ export function createMap(id: number, attr: MapAttr, env: MapEnv): BpfMap {
       return new XskMap(id, attr, env);
     case T.RINGBUF:
       return new RingBufMap(id, attr, env);
+    case T.BLOOM_FILTER:
+      return new BloomFilterMap(id, attr, env);
     case T.QUEUE:
       return new QueueStackMap(id, attr, env, false);
     case T.STACK:
@@ -222,6 +229,7 @@ export function mapFromSnapshot(snap: MapSnapshot, env: MapEnv): BpfMap {
     flags: devFlags(snap.type, snap.flags),
     name: snap.name,
     ...(snap.spinLockOff !== undefined ? { spinLockOff: snap.spinLockOff } : {}),
+    ...(snap.mapExtra ? { mapExtra: snap.mapExtra } : {}),
     ...(snap.btfKeyTypeId ? { btfKeyTypeId: snap.btfKeyTypeId } : {}),
     ...(snap.btfValueTypeId ? { btfValueTypeId: snap.btfValueTypeId } : {}),
   }, env);

@@ -17,5 +17,6 @@ export {
   BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT, BPF_RINGBUF_HDR_SZ, RingBufMap,
 } from './ringbuf';
 export { QueueStackMap } from './queue-stack';
+export { BloomFilterMap, bloomBitsetMask } from './bloom-filter';
 export { EMU_MAX_RINGBUF, EMULATED_MAP_TYPES, checkMapAttr, createMap, mapFromSnapshot, validMapName } from './create';
 export { MapTable, type MapTableSnapshot } from './table';

@@ -29,6 +29,8 @@ export interface MapAttr {
    * loader); undefined when the value has none. BPF_F_LOCK updates need it.
    */
   readonly spinLockOff?: number;
+  /** `map_extra` (bloom filter: the number of hash functions in its low 4 bits). */
+  readonly mapExtra?: number;
   /** BTF ids of key and value, informational (bpftool shows them). */
   readonly btfKeyTypeId?: number;
   readonly btfValueTypeId?: number;
@@ -67,6 +69,7 @@ export interface MapSnapshot {
   readonly ncpus: number;
   readonly frozen: boolean;
   readonly spinLockOff?: number;
+  readonly mapExtra?: number;
   readonly btfKeyTypeId?: number;
   readonly btfValueTypeId?: number;
   /** Type-specific contents (entries, ring positions...). */
@@ -145,6 +148,7 @@ export abstract class BpfMap {
   readonly flags: number;
   readonly ncpus: number;
   readonly spinLockOff: number | undefined;
+  readonly mapExtra: number;
   readonly btfKeyTypeId: number;
   readonly btfValueTypeId: number;
   protected readonly env: MapEnv;
@@ -161,6 +165,7 @@ export abstract class BpfMap {
     this.flags = ((attr.flags ?? 0) | extraFlags) >>> 0;
     this.ncpus = env.ncpus;
     this.spinLockOff = attr.spinLockOff;
+    this.mapExtra = attr.mapExtra ?? 0;
     this.btfKeyTypeId = attr.btfKeyTypeId ?? 0;
     this.btfValueTypeId = attr.btfValueTypeId ?? 0;
     this.env = env;
@@ -420,6 +425,7 @@ export abstract class BpfMap {
       ncpus: this.ncpus,
       frozen: this.frozen,
       ...(this.spinLockOff !== undefined ? { spinLockOff: this.spinLockOff } : {}),
+      ...(this.mapExtra ? { mapExtra: this.mapExtra } : {}),
       ...(this.btfKeyTypeId ? { btfKeyTypeId: this.btfKeyTypeId } : {}),
       ...(this.btfValueTypeId ? { btfValueTypeId: this.btfValueTypeId } : {}),
       data: this.snapshotData(),
