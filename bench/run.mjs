@@ -6,7 +6,7 @@
 // (where root and bpftool are available) and a small C interpreter (bench/cinterp.c, cc -O2)
 // running the same as-loaded bytecode. Every engine must return the same verdict.
 //
-//   npm run bench            (or: node bench/run.mjs [--quick])
+//   npm run bench            (or: node bench/run.mjs [--quick]); then the verifier table (bench/verifier.mjs)
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -260,3 +260,6 @@ for (const r of rows) {
     ['wasm', 'jit', 'interp'].map((e) => `${e} ${loadMs(e)} ms`).join(', ') + ' (goal: < 50 ms for wasm)');
 }
 console.log(`\npacket: ${PACKET.length}-byte IPv4/UDP frame; node ${process.version}; kernel test_run ${kernelOk ? 'measured' : 'not available (needs root, bpffs and bpftool)'}.`);
+
+// The verifier's cost per processed instruction next to the kernel's (bench/verifier.mjs).
+await import('./verifier.mjs');
