@@ -3,7 +3,7 @@
  * the reporters (pretty, TAP 14, JUnit XML, JSON) and coverage (lcov, text summary).
  */
 export { runTests, runFile, findTestFiles, exitCode, type TestSpec, type TestReport, type CaseOracle, type FuzzRunner } from './runner';
-export { loadTestFile, compileTestFile, type LoadOptions } from './load';
+export { loadTestFile, compileTestFile, ENGINES, type LoadOptions } from './load';
 export { TestFileError } from './yaml';
 export type { CaseResult, FileResult, Failure, CompiledFile, CompiledCase } from './model';
 export { prettyReport, failureLines, NO_PAINT, type Paint } from './report/pretty';

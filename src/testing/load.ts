@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { btfValueLayout, type XdpMdIn } from '../kernel/index';
+import type { Engine } from '../vm/index';
 import { loadObject, type ObjectSpec, type ProgramSpec } from '../object/index';
 import { XdptsError } from '../util/index';
 import { compileExpect } from './load-expect';
@@ -20,8 +21,11 @@ export interface LoadOptions {
   /** Builds a source file into ELF object bytes. */
   readonly buildSource?: (path: string) => Uint8Array;
   /** Default engine when the file names none. */
-  readonly engine?: 'jit' | 'interp';
+  readonly engine?: Engine;
 }
+
+/** The VM's engines (src/vm Engine). */
+export const ENGINES: readonly Engine[] = ['jit', 'interp', 'wasm'];
 
 const TOP = ['object', 'source', 'program', 'section', 'setup', 'tests', 'engine'];
 const SETUP = ['maps', 'seed', 'ctx'];
@@ -69,8 +73,8 @@ export function compileTestFile(file: string, text: string, opts: LoadOptions = 
     });
   }
   const engineNode = field(top, 'engine');
-  const engine = engineNode ? asText(y, engineNode, 'engine') : opts.engine ?? 'jit';
-  if (engine !== 'jit' && engine !== 'interp') throw y.error(engineNode!, "engine must be 'jit' or 'interp'");
+  const engine = (engineNode ? asText(y, engineNode, 'engine') : opts.engine ?? 'jit') as Engine;
+  if (!ENGINES.includes(engine as Engine)) throw y.error(engineNode!, `engine must be one of ${ENGINES.join(', ')}`);
   let seed = 1;
   let setupWrites: MapWrite[] = [];
   let setupCtx: XdpMdIn | undefined;

@@ -6,6 +6,7 @@ import type { ObjectSpec, ProgramSpec, MapSpec } from '../object/index';
 import type { XdpMdIn, ValueLayout } from '../kernel/index';
 import type { Encoded } from './btf-values';
 import type { FieldValue } from '../packet/index';
+import type { Engine } from '../vm/index';
 
 /** A map write: `map[key] = value` (value null: delete). */
 export interface MapWrite {
@@ -91,7 +92,7 @@ export interface CompiledFile {
   readonly program: ProgramSpec;
   readonly maps: ReadonlyMap<string, MapInfo>;
   readonly seed: number;
-  readonly engine: 'jit' | 'interp';
+  readonly engine: Engine;
   readonly setup: readonly MapWrite[];
   readonly cases: readonly CompiledCase[];
 }

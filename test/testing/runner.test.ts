@@ -41,6 +41,11 @@ describe('xdpts test', () => {
     expect(exitCode(report)).toBe(0);
   });
 
+  it.each(['interp', 'wasm'] as const)('gives the same results on the %s engine', (engine) => {
+    const r = runTests({ paths: [EX], engine });
+    expect(r.passed).toBe(14);
+  });
+
   it('checks redirects, ring-buffer events, a verifier rejection and a source file (library facade)', () => {
     const r = runFacade({ paths: [join(ROOT, 'fixtures/testing/progs')] });
     expect(r.files.map((f) => f.cases.map((c) => [c.name, c.status]))).toEqual([

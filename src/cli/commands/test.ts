@@ -10,10 +10,11 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildTestSource } from '../../api/testing';
 import {
-  coveragePercent, coverageSummary, exitCode, fuzzRunner, kernelOracle, type KernelOracle, jsonReport, junitReport, prettyReport, runTests, tapReport, toLcov, type TestReport,
+  ENGINES, coveragePercent, coverageSummary, exitCode, fuzzRunner, kernelOracle, type KernelOracle, jsonReport, junitReport, prettyReport, runTests, tapReport, toLcov, type TestReport,
 } from '../../testing';
 
 import { UsageError } from '../../util/errors';
+import type { Engine } from '../../vm';
 import { color, EXIT_FAIL, err, out, outJson, runCommand, type CommonOptions } from '../output';
 import type { RegisterCommand } from './index';
 
@@ -62,7 +63,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--kernel', 'also run every case on the real kernel (root + bpftool) and report disagreements')
     .option('--fuzz <n>', 'try N mutated packets per case; report aborts, faults and new branches')
     .option('--seed <n>', 'seed of --fuzz (default 1)')
-    .option('--engine <engine>', 'jit (default) or interp')
+    .option('--engine <engine>', 'jit (default), interp or wasm')
     .option('--json', 'the JSON reporter on stdout')
     .action((paths: string[], opts: TestOptions) =>
       runCommand(opts.json, setExit, () => {
@@ -73,7 +74,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         const minCov = uint(opts.minCoverage, '--min-coverage', 100);
         const fuzz = uint(opts.fuzz, '--fuzz', 1e6);
         const seed = uint(opts.seed, '--seed') ?? 1;
-        if (opts.engine !== undefined && opts.engine !== 'jit' && opts.engine !== 'interp') throw new UsageError(`invalid --engine '${opts.engine}': expected jit or interp`);
+        if (opts.engine !== undefined && !ENGINES.includes(opts.engine as Engine)) throw new UsageError(`invalid --engine '${opts.engine}': expected ${ENGINES.join(', ')}`);
         let oracle: KernelOracle | undefined;
         if (opts.kernel) {
           const k = kernelOracle();
@@ -86,7 +87,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
           paths: paths.length ? paths : ['.'],
           buildSource: buildTestSource,
           coverage: covFormat !== undefined || minCov !== undefined || fuzz !== undefined,
-          ...(opts.engine ? { engine: opts.engine as 'jit' | 'interp' } : {}),
+          ...(opts.engine ? { engine: opts.engine as Engine } : {}),
           ...(oracle ? { oracle } : {}),
           ...(fuzz !== undefined ? { fuzz: { count: fuzz, seed, run: fuzzRunner } } : {}),
           });
