@@ -154,7 +154,10 @@ function stackSafe(old: Frame, cur: Frame, ids: IdMap, exact: Exact, privileged:
     if ((b & 7) !== 7 || o !== 'r') continue;
     const os = old.spills[spi];
     const cs = cur.spills[spi];
-    if (!os || !cs) return !os && !cs;
+    if (!os || !cs) {
+      if (os || cs) return false;
+      continue;
+    }
     if (!regSafe(os, cs, ids, exact, privileged)) return false;
   }
   return true;
