@@ -26,6 +26,7 @@ import { EINVAL, ENODEV, ENOMEM, ENOSPC, errnoName } from './errno';
 import { ETH_HLEN } from './helpers';
 import type { Kernel } from './kernel';
 import type { LoadedProgram } from './program';
+import { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from './maps/redirect-slots';
 
 /** MAX_SKB_FRAGS (17 on x86_64 with 4 KiB pages): page frags a test frame may carry. */
 export const MAX_SKB_FRAGS = 17;
@@ -98,6 +99,10 @@ function u32(v: number | undefined, what: string): number {
 /** Runs BPF_PROG_TEST_RUN for an XDP program of `kernel`. Throws {@link TestRunError}. */
 export function testRunXdp(kernel: Kernel, prog: LoadedProgram, opts: TestRunOptions): TestRunResult {
   const data = opts.packet;
+  // bpf_prog_test_run_xdp: programs for devmap and cpumap entries cannot be test-run.
+  if (prog.attachType === BPF_XDP_DEVMAP || prog.attachType === BPF_XDP_CPUMAP) {
+    throw new TestRunError(EINVAL, `test run: a program attached as ${prog.attachType === BPF_XDP_DEVMAP ? 'xdp/devmap' : 'xdp/cpumap'} cannot be test-run`);
+  }
   if (data.length < ETH_HLEN) throw new TestRunError(EINVAL, `test run: data_in of ${data.length} bytes is shorter than ETH_HLEN (${ETH_HLEN})`);
   if (data.length > XDP_TEST_MAX_INPUT)
     throw new TestRunError(ENOMEM, `test run: data_in of ${data.length} bytes needs more than MAX_SKB_FRAGS (${MAX_SKB_FRAGS}) frags`);

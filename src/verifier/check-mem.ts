@@ -193,7 +193,8 @@ export function checkMemAccess(
   const full = off + r.off;
   if (r.type === 'PTR_TO_CTX' && !r.maybeNull) {
     checkPtrOffReg(env, idx, regno, r);
-    const ok = !write && full >= 0 && full < XDP_MD_SIZE && full % size === 0 && size === 4 && full !== 20;
+    // xdp_is_valid_access: egress_ifindex (offset 20) only in a BPF_XDP_DEVMAP program.
+    const ok = !write && full >= 0 && full < XDP_MD_SIZE && full % size === 0 && size === 4 && (full !== 20 || env.devmapProg === true);
     if (!ok) reject(`invalid bpf_context access off=${full} size=${size}`, idx);
     if (full === 0) out = pointer('PTR_TO_PACKET');
     else if (full === 4) out = pointer('PTR_TO_PACKET_END');

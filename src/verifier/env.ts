@@ -25,6 +25,8 @@ export interface Env {
   readonly externs?: ReadonlyMap<number, string>;
   /** Slot index → subprogram start for `lddw rX, func` (BPF_PSEUDO_FUNC). */
   readonly privileged: boolean;
+  /** Expected attach type BPF_XDP_DEVMAP: `xdp_md.egress_ifindex` is readable. */
+  readonly devmapProg?: boolean;
   readonly gpl: boolean;
   cur: VState;
   idGen: number;

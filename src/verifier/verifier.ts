@@ -7,6 +7,7 @@
  */
 import { type Instruction, OP_LDDW, classify, jumpOffset } from '../isa';
 import type { MapSpec, ProgramSpec } from '../object/types';
+import { BPF_ATTACH } from '../object/sections';
 import { checkKfuncIds } from './check-kfunc';
 import { checkCfg, checkLdImm, checkSubprogs, findSubprogs } from './cfg';
 import { kernelInsnString } from './disasm';
@@ -75,6 +76,7 @@ export function verifyProgram(prog: ProgramSpec, maps: readonly MapSpec[], opts:
     mapRefs,
     externs: externNames(prog, slotOf),
     privileged: opts.privileged ?? true,
+    devmapProg: prog.attachType === BPF_ATTACH.XDP_DEVMAP,
     gpl: /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(prog.license || 'GPL'),
     cur: initialState(),
     idGen: 0,

@@ -104,6 +104,25 @@ describe('XDP verdicts on veth', () => {
     expect(trace(w)).toMatch(new RegExp(`xdp_redirect: .* to_ifindex=${w.ifindex(ROOT_NS, 'v3')} err=0 map_id=${m.id} map_index=1`));
   });
 
+  it('a DEVMAP entry\'s xdp/devmap program runs before transmit, sees egress_ifindex, and may drop', () => {
+    const w = makeWorld();
+    const maps = ['.map tx_port, type=devmap, key=__u32, value=__u64, max_entries=4'];
+    const id = load(w, 'xdp_devmap', 'r1 = tx_port ll\nr2 = 1\nr3 = 0\ncall bpf_redirect_map\nexit', maps);
+    const stamp = 'r0 = 2\nr2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 16\nif r4 > r3 goto +2\nr5 = *(u32 *)(r1 + 20)\n*(u8 *)(r2 + 15) = r5\nexit';
+    const pass = w.kernel.loadObject(loadObject(xdpObject('stamp', stamp, { section: 'xdp/devmap' }), 'stamp.o')).programs[0]!.id;
+    const drop = w.kernel.loadObject(loadObject(xdpObject('nope', 'r0 = 1\nexit', { section: 'xdp/devmap' }), 'nope.o')).programs[0]!.id;
+    attach(w, ROOT_NS, 'v1', id, 'skb');
+    const m = w.kernel.mapList().find((x) => x.name === 'tx_port')!;
+    const v3 = w.ifindex(ROOT_NS, 'v3');
+    m.update(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(v3, 0, 0, 0, pass, 0, 0, 0));
+    expect(send(w, ROOT_NS, 'v1')).toEqual({ rx: ['b/v4'], tx: ['root/v3'] });
+    expect(w.frames.find((f) => f.direction === 'tx')!.frame[15]).toBe(v3);
+    m.update(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(v3, 0, 0, 0, drop, 0, 0, 0));
+    expect(send(w, ROOT_NS, 'v1')).toEqual({ rx: [], tx: [] });
+    // bpf_prog_test_run_xdp refuses devmap (and cpumap) programs with EINVAL.
+    expect(() => w.kernel.testRun(pass, { packet: frame() })).toThrow(/EINVAL|cannot be test-run/);
+  });
+
   it('CPUMAP redirect hands the frame to the stack (on another CPU)', () => {
     const w = makeWorld();
     const maps = ['.map cpus, type=cpumap, key=__u32, value=__u32, max_entries=1'];

@@ -107,6 +107,13 @@ export class XdpHookRunner {
     return { verdict, packet, redirect: redirect as ReturnType<Kernel['runXdp']>['redirect'] };
   }
 
+  /** Runs a devmap/cpumap entry's program on the frame: its action and the frame it left. */
+  private entryProg(progId: number, packet: Uint8Array, ingress: number, egress: number): { action: number; packet: Uint8Array } {
+    if (!this.kernel.program(progId)) return { action: XDP_DROP, packet };
+    const r = this.kernel.runXdp(progId, { packet, ingressIfindex: ingress, rxQueueIndex: 0, egressIfindex: egress }, { cpu: 0 });
+    return { action: r.action, packet: r.packet.slice() };
+  }
+
   private peerHasNative(ns: string, ifindex: number): boolean {
     const d = this.mgr.topology.device(ns, ifindex);
     if (!d?.peer) return false;
@@ -133,8 +140,15 @@ export class XdpHookRunner {
       mapId = ri.mapId;
       index = ri.index;
       if (m instanceof CpuMap) {
-        // The frame is queued to the target CPU's kthread, which builds an skb for the stack.
+        // The frame is queued to the target CPU's kthread, which runs the entry's program
+        // (cpu_map_bpf_prog_run_xdp: XDP_PASS builds an skb for the stack, anything else drops).
         ok(0, mapId, index);
+        const t = m.target(index);
+        if (t?.progId) {
+          const r = this.entryProg(t.progId, packet, ifindex, 0);
+          if (r.action !== XDP_PASS) return { action: 'drop', frame: r.packet };
+          packet = r.packet;
+        }
         return { action: 'pass', frame: packet };
       }
       if (m?.type === BPF_MAP_TYPE.XSKMAP) {
@@ -149,6 +163,13 @@ export class XdpHookRunner {
           : m.target(ri.index);
       if (!t) return fail(0, EINVAL, mapId, index);
       to = t.ifindex;
+      // dev_map_bpf_prog_run: the entry's program sees the frame with egress_ifindex set; only
+      // XDP_PASS lets it go out.
+      if (t.progId) {
+        const r = this.entryProg(t.progId, packet, ifindex, to);
+        if (r.action !== XDP_PASS) return { action: 'drop', frame: r.packet };
+        packet = r.packet;
+      }
     }
     const target = this.mgr.topology.device(ns, to);
     if (!target) return fail(to, EINVAL, mapId, index);
