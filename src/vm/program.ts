@@ -75,6 +75,7 @@ class Program implements VmProgram {
     x.ingressIfindex = input.ingressIfindex ?? 0;
     x.rxQueueIndex = input.rxQueueIndex ?? 0;
     x.egressIfindex = input.egressIfindex ?? 0;
+    x.syncIds();
     const args = run.entryArgs;
     args[0] = 0;
     args[1] = TAG_CTX;
@@ -86,10 +87,16 @@ class Program implements VmProgram {
     const repeat = Math.max(1, input.repeat ?? 1);
     const t0 = timed ? performance.now() : 0;
     try {
-      for (let i = 0; i < repeat; i++) {
-        code.exec(run, 0, args);
+      if (code.execRepeat !== undefined) {
+        code.execRepeat(run, 0, args, repeat);
         lo = run.xlo;
         hi = run.xhi;
+      } else {
+        for (let i = 0; i < repeat; i++) {
+          code.exec(run, 0, args);
+          lo = run.xlo;
+          hi = run.xhi;
+        }
       }
     } catch (e) {
       fault = faulted(e).fault;

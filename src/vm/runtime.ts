@@ -7,7 +7,7 @@ import type { VmCoverage } from './types';
 import { MAX_CALL_FRAMES, MAX_BPF_STACK, MAX_TAIL_CALL_CNT, TAG_CTX, TAG_FUNC, TAG_PACKET, TAG_STACK,
   VmFault, XDP_FRAME_SIZE, XDP_FRAME_STRUCT_SIZE, XDP_PACKET_HEADROOM, XDP_SHINFO_SIZE,
   type HelperCall, type HelperTable, type Memory, type Region, type VmProgram, type XdpBuff } from './types';
-import { HEAP_ARGS, HEAP_FRAME, HEAP_STACK, HEAP_TABLE, NO_REGION, RegionImpl, Space } from './space';
+import { HEAP_ARGS, HEAP_CTX, HEAP_FRAME, HEAP_STACK, HEAP_TABLE, NO_REGION, RegionImpl, Space } from './space';
 import { T, joinU64, toNumber } from './alu64';
 import type { Decoded } from './decode';
 
@@ -22,6 +22,8 @@ export interface Code {
   readonly helpers: HelperTable;
   /** Runs a function (new frame) with r1..r5 from `args` (lo/hi pairs); result in run.xlo/xhi. */
   exec(run: Run, entry: number, args: ArrayLike<number>): void;
+  /** Optional: `exec` n >= 1 times in a row (test_run's repeat), the last result in run.xlo/xhi. */
+  execRepeat?(run: Run, entry: number, args: ArrayLike<number>, n: number): void;
   /** Coverage counters (interpreter compiled with coverage). */
   readonly coverage?: VmCoverage;
 }
@@ -53,6 +55,16 @@ export class XdpState implements XdpBuff {
     this.t32 = space.heap32;
     this.te = (HEAP_TABLE >> 2) + TAG_PACKET * 4 + 1;
   }
+  /** The context mirror in the linear memory (HEAP_CTX) that the wasm engine reads. */
+  private mirror(i: number, v: number): void {
+    this.t32[(HEAP_CTX >> 2) + i] = v;
+  }
+  /** Copies the xdp_md scalars into the mirror (after they are set for a run). */
+  syncIds(): void {
+    this.mirror(3, this.ingressIfindex);
+    this.mirror(4, this.rxQueueIndex);
+    this.mirror(5, this.egressIfindex);
+  }
   get dataMeta(): number {
     return this._meta;
   }
@@ -60,6 +72,7 @@ export class XdpState implements XdpBuff {
     this._meta = v;
     this.region.start = v;
     this.t32[this.te] = v;
+    this.mirror(2, v);
     if (v < this.loWater) this.loWater = v;
   }
   get data(): number {
@@ -67,6 +80,7 @@ export class XdpState implements XdpBuff {
   }
   set data(v: number) {
     this._data = v;
+    this.mirror(0, v);
     if (v < this.loWater) this.loWater = v;
   }
   get dataEnd(): number {
@@ -78,6 +92,7 @@ export class XdpState implements XdpBuff {
     this.region.wlen = v;
     this.t32[this.te + 1] = v;
     this.t32[this.te + 2] = v;
+    this.mirror(1, v);
     if (v > this.hiWater) this.hiWater = v;
   }
   /**
@@ -178,6 +193,7 @@ export class Run implements Memory, HelperCall {
     this.regions[TAG_PACKET] = xdp ? this.packetRegion : NO_REGION;
     this.space.mapTag(TAG_STACK, this.stack);
     this.space.mapTag(TAG_PACKET, xdp ? this.packetRegion : undefined);
+    this.space.heap32[(HEAP_CTX >> 2) + 6] = xdp ? 1 : 0;
     this.xdp = xdp ? this.xdpState : undefined;
     this.absTag = xdp ? TAG_PACKET : 0;
   }

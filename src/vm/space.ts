@@ -46,6 +46,8 @@ export const NO_REGION = new RegionImpl('no region', new Uint8Array(0), false);
  *   0x0000  RET    8 bytes: a result handed from JavaScript to wasm (helper r0, slow loads)
  *   0x0010  ARGS   40 bytes: r1..r5 of a helper call as lo/hi int32 pairs (the `args` view)
  *   0x0040  EARGS  40 bytes: r1..r5 of an engine entry (a run, a callback)
+ *   0x0080  CTX    7 int32: the XDP context's data, data_end, data_meta offsets, ingress
+ *                  ifindex, rx queue, egress ifindex, and 1 while an XDP run is in progress
  *   0x0400  TABLE  TABLE_CAP entries of 4 int32 (base, start, len, wlen) by region tag: the
  *                  regions that live in this memory; len = wlen = 0 for every other tag
  *   0x5000  STACK  the 8 frames' stacks (4096 bytes)
@@ -54,6 +56,7 @@ export const NO_REGION = new RegionImpl('no region', new Uint8Array(0), false);
 export const HEAP_RET = 0;
 export const HEAP_ARGS = 0x10;
 export const HEAP_EARGS = 0x40;
+export const HEAP_CTX = 0x80;
 export const HEAP_TABLE = 0x400;
 export const TABLE_CAP = 1024;
 export const HEAP_STACK = 0x5000;

@@ -14,7 +14,7 @@ import { wasmApi, type WasmGlobal } from './wasm-api';
 import { translate } from './wasm';
 import { FAULT_DEEP, FAULT_END, FAULT_STEPS } from './wasm-mem';
 
-type Entry = (top: number, r1lo: number, r1hi: number) => number;
+type Entry = (top: number, r1lo: number, r1hi: number, n: number) => number;
 
 /** Compiles `dec` for the WebAssembly engine, or returns why it cannot. */
 export function wasmCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number): Code | string {
@@ -131,7 +131,7 @@ export function wasmCode(dec: Decoded, space: Space, helpers: HelperTable, maxSt
   const ea = HEAP_EARGS >> 2;
   const hasCalls = tr.hasCalls;
   let eargsSet = false;
-  const exec = (r: Run, entry: number, args: ArrayLike<number>): void => {
+  const execRepeat = (r: Run, entry: number, args: ArrayLike<number>, n: number): void => {
     const base = r.depth;
     const top = r.enterFrame(entry);
     // r1 goes in parameters; r2..r5 through EARGS, written only when some are set (an XDP
@@ -148,12 +148,13 @@ export function wasmCode(dec: Decoded, space: Space, helpers: HelperTable, maxSt
       saved = budget!.value;
       budget!.value = steps;
     }
-    const lo = fns[entry]!(top, m > 0 ? args[0]! : 0, m > 1 ? args[1]! : 0);
+    const lo = fns[entry]!(top, m > 0 ? args[0]! : 0, m > 1 ? args[1]! : 0, n);
     if (budgeted) budget!.value = saved;
     r.xlo = lo;
     r.xhi = I32[1]!;
     if (hasCalls) r.wasmFrame(low!.value);
     r.depth = base;
   };
-  return { dec, space, helpers, exec };
+  const exec = (r: Run, entry: number, args: ArrayLike<number>): void => execRepeat(r, entry, args, 1);
+  return { dec, space, helpers, exec, execRepeat };
 }

@@ -6,10 +6,10 @@
  * Also the imports' indexes, shared with ./wasm-code.ts.
  */
 import { OP_CALLX, OP_CALL_HELPER, OP_CALL_KFUNC, OP_CALL_LOCAL, OP_CALL_TAIL } from './decode';
-import { HEAP_RET, HEAP_STACK, HEAP_TABLE, TABLE_CAP } from './space';
-import { MAX_BPF_STACK } from './types';
+import { HEAP_CTX, HEAP_RET, HEAP_STACK, HEAP_TABLE, TABLE_CAP } from './space';
+import { MAX_BPF_STACK, TAG_CTX, TAG_PACKET } from './types';
 import { L_A, L_E, L_TAG, L_TOP, RegAsm } from './wasm-alu';
-import { OP, VOID } from './wasm-encode';
+import { I64, OP, VOID } from './wasm-encode';
 
 /** Imported functions, by index (the order of wasm.ts's IMPORTS). */
 export const IMP_CALL = 0;
@@ -108,6 +108,7 @@ export class MemAsm extends RegAsm {
       this.mem(lop, align, 0);
       this.set(rd);
     }, () => {
+      if (o === 0x61) this.ctxLoad(rd);
       this.i32(pc);
       this.get(rs);
       w.byte(OP.i32_wrap_i64);
@@ -119,6 +120,40 @@ export class MemAsm extends RegAsm {
       this.loadRet(rd);
     });
     return;
+  }
+
+  /**
+   * The XDP context's fields without leaving wasm (the slow path of a 4-byte load, before the
+   * import): xdp_md's six u32 from the HEAP_CTX mirror, data/data_end/data_meta as packet
+   * pointers, as Run.slowLoad rewrites them. Falls through to the import for anything else.
+   */
+  private ctxLoad(rd: number): void {
+    const { w } = this;
+    w.byte(OP.block).byte(VOID);
+    this.get(L_TAG);
+    this.i32(TAG_CTX);
+    w.byte(OP.i32_ne).byte(OP.br_if).u32(0);
+    this.i32(0);
+    this.mem(OP.i32_load, 2, HEAP_CTX + 24);
+    w.byte(OP.i32_eqz).byte(OP.br_if).u32(0);
+    this.get(L_A);
+    this.i64(24, 0);
+    w.byte(OP.i64_ge_u).byte(OP.br_if).u32(0);
+    this.get(L_A);
+    this.i64(3, 0);
+    w.byte(OP.i64_and).byte(OP.i64_eqz).byte(OP.i32_eqz).byte(OP.br_if).u32(0);
+    this.get(L_A);
+    w.byte(OP.i32_wrap_i64);
+    this.mem(OP.i64_load32_u, 2, HEAP_CTX);
+    this.get(L_A);
+    this.i64(12, 0);
+    w.byte(OP.i64_lt_u).byte(OP.if).byte(I64);
+    this.i64(0, TAG_PACKET);
+    w.byte(OP.else);
+    this.i64(0, 0);
+    w.byte(OP.end).byte(OP.i64_or);
+    this.set(rd);
+    w.byte(OP.br).u32(1).byte(OP.end);
   }
 
   protected store(pc: number, o: number, rd: number, rs: number, k: number, imm: boolean): undefined {

@@ -38,7 +38,7 @@ const TYPES: FuncType[] = [
   { params: Array<number>(10).fill(I32), results: [] },
   { params: [I32, I32], results: [I32] },
   { params: [I32, I32, I32], results: [I32] },
-  { params: [I32, I32, I32], results: [I32] },
+  { params: [I32, I32, I32, I32], results: [I32] },
 ];
 const IMPORTS = [
   ['call', T_V3], ['sload', T_V6], ['sstore', T_V7], ['atomic', T_V10],
@@ -96,8 +96,11 @@ export function translate(dec: Decoded, budgeted: boolean): Translation {
     { name: 'budget', global: G_BUDGET }, { name: 'low', global: G_LOW },
   ];
   for (const s of starts) {
+    // e<slot>(top, r1lo, r1hi, n): runs the function n >= 1 times (BPF_PROG_TEST_RUN's repeat
+    // loop inside wasm: one JS-to-wasm call per test run instead of per packet); r0 of the last.
     const w = new Bytes();
-    w.u32(1).u32(1).byte(I64); // one i64 local (index 3, after top, r1lo, r1hi): r0
+    w.u32(1).u32(1).byte(I64); // one i64 local (index 4, after the parameters): r0
+    w.byte(OP.loop).byte(VOID);
     w.byte(OP.i64_const).s32(0);
     // r1 = (hi << 32) | lo from the parameters, r2..r5 from EARGS.
     w.byte(OP.local_get).u32(2).byte(OP.i64_extend_i32_u).byte(OP.i64_const).s32(32).byte(OP.i64_shl);
@@ -106,9 +109,11 @@ export function translate(dec: Decoded, budgeted: boolean): Translation {
     for (let r = 6; r <= 9; r++) w.byte(OP.i64_const).s32(0);
     w.byte(OP.local_get).u32(0).byte(OP.call).u32(fnIndex.get(s)!);
     for (let r = 0; r < 5; r++) w.byte(OP.drop);
-    w.byte(OP.local_set).u32(3);
-    w.byte(OP.i32_const).s32(0).byte(OP.local_get).u32(3).byte(OP.i64_store).u32(3).u32(HEAP_RET);
-    w.byte(OP.local_get).u32(3).byte(OP.i32_wrap_i64).byte(OP.end);
+    w.byte(OP.local_set).u32(4);
+    w.byte(OP.local_get).u32(3).byte(OP.i32_const).s32(1).byte(OP.i32_sub).byte(OP.local_tee).u32(3);
+    w.byte(OP.i32_const).s32(0).byte(OP.i32_gt_s).byte(OP.br_if).u32(0).byte(OP.end);
+    w.byte(OP.i32_const).s32(0).byte(OP.local_get).u32(4).byte(OP.i64_store).u32(3).u32(HEAP_RET);
+    w.byte(OP.local_get).u32(4).byte(OP.i32_wrap_i64).byte(OP.end);
     const name = `e${s}`;
     entries.set(s, name);
     exports.push({ name, func: IMPORTS.length + funcs.length });
