@@ -3,7 +3,7 @@
  * and exports `register(program)`; this file only composes them and maps errors to exit codes.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT_USAGE, reportError } from './output';
+import { errorJson, EXIT_USAGE, reportError } from './output';
 import { commands } from './commands/index';
 
 /**
@@ -42,7 +42,7 @@ async function main(rawArgv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      if (json) process.stdout.write(JSON.stringify({ error: e.message.replace(/^error: /, '') }) + '\n');
+      if (json) process.stdout.write(JSON.stringify(errorJson(e.message.replace(/^error: /, ''), 'usage')) + '\n');
       return EXIT_USAGE;
     }
     return reportError(e, json);

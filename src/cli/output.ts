@@ -69,14 +69,22 @@ export function exitCodeOf(e: unknown): number {
   return EXIT_FAIL;
 }
 
+/**
+ * The one JSON shape of a failure under `--json`: `{"error": {"message", "code", "errno"?}}`,
+ * `code` the error's stable kind (`usage`, `asm`, `ENOENT`, ...) and `errno` where that kind is
+ * an errno name; `extra` fields (a command's partial results) stand beside `error`.
+ */
+export function errorJson(message: string, code: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { error: { message, code, ...(/^E[A-Z0-9]+$/.test(code) ? { errno: code } : {}) }, ...extra };
+}
+
 /** Reports an error in the form asked for and returns the exit code. Never prints a stack for XdptsErrors. */
 export function reportError(e: unknown, json: boolean): number {
   const code = exitCodeOf(e);
   if (json) {
-    const body: Record<string, unknown> = { error: e instanceof Error ? e.message : String(e) };
-    if (e instanceof XdptsError) body['code'] = e.code;
-    if (e instanceof CliFailure && e.details) Object.assign(body, e.details);
-    outJson(body);
+    const message = e instanceof Error ? e.message : String(e);
+    const kind = e instanceof XdptsError ? e.code : 'internal';
+    outJson(errorJson(message, kind, e instanceof CliFailure ? e.details : {}));
   } else if (e instanceof XdptsError) {
     err(e instanceof AsmError ? e.message : `xdpts: ${e.message}`);
   } else {

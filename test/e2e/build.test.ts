@@ -65,7 +65,7 @@ describe('xdpts build', () => {
     writeFileSync(join(dir, 'bad_ubpf.asm'), 'mov r0, 1\nmovv r1, 2\nexit\n');
     expect(xdpts('build', 'bad_ubpf.asm').stderr).toContain("bad_ubpf.asm:2:1: error: unknown instruction 'movv'; did you mean 'mov'?");
     const j = JSON.parse(xdpts('build', 'bad.asm', '--json').stdout);
-    expect(j.error).toContain('bad.asm:3:2: error:');
+    expect(j.error.message).toContain('bad.asm:3:2: error:');
   });
 
   it('refuses bad usage with exit 2 and never prints a stack', () => {

@@ -64,7 +64,7 @@ describe('running a loaded program with its live maps', { timeout: 300_000 }, ()
     const none = xdpts('run', '--pinned', '/sys/fs/bpf/nope', '--packet', PKT);
     expect(none.exit).toBe(1);
     expect(none.stderr).toBe('xdpts: bpf obj get (/sys/fs/bpf/nope): No such file or directory\n');
-    expect(xdpts('run', '--id', '99', '--packet', PKT, '--json').stdout).toMatch(/"error":"get by id \(99\): No such file or directory"/);
+    expect(xdpts('run', '--id', '99', '--packet', PKT, '--json').stdout).toMatch(/"error":\{"message":"get by id \(99\): No such file or directory"/);
     expect(xdpts('run', '--name', 'nope', '--packet', PKT).stderr).toBe('xdpts: no loaded program with name nope\n');
     const both = xdpts('run', OBJ, '--pinned', '/sys/fs/bpf/blk', '--packet', PKT);
     expect(both.exit).toBe(2);

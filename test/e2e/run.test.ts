@@ -89,7 +89,7 @@ describe('xdpts run', () => {
     const rr = xdpts('run', 'fixtures/oracle/parser.o', '--pcap', withRunt, '--json');
     expect(rr.exit).toBe(1);
     const rj = JSON.parse(rr.stdout);
-    expect(rj.results[1].error).toMatch(/EINVAL/);
+    expect(rj.results[1].error.message).toMatch(/EINVAL/);
     expect(rj.results.map((x: { action?: string }) => x.action)).toEqual(['XDP_PASS', undefined, 'XDP_DROP']);
     if (hasTcpdump) {
       const tcpdump = spawnSync('tcpdump', ['-nn', '-r', outF], { encoding: 'utf8' });
@@ -108,7 +108,7 @@ describe('xdpts run', () => {
     expect(xdpts('run', prog, '--mem', 'aabb11cc').stdout.trim()).toBe('r0: 0x15');
     const f = xdpts('run', prog, '--json');
     expect(f.exit).toBe(1);
-    expect(JSON.parse(f.stdout).error).toMatch(/VM fault/);
+    expect(JSON.parse(f.stdout).error.message).toMatch(/VM fault/);
   });
 
   it('refuses a program the verifier rejects with its message (exit 1), and bad input with exit 2', () => {
@@ -121,12 +121,12 @@ describe('xdpts run', () => {
     expect(r.exit).toBe(1);
     expect(r.stderr).toMatch(/the verifier refused program 'bad': .*R2 !read_ok/);
     const j = xdpts('run', obj, '--packet', udp(53), '--json');
-    expect(JSON.parse(j.stdout).error).toMatch(/R2 !read_ok/);
+    expect(JSON.parse(j.stdout).error.message).toMatch(/R2 !read_ok/);
     expect(xdpts('run', 'fixtures/c/counter.o', '--packet', 'zz').exit).toBe(2);
     expect(xdpts('run', 'fixtures/c/counter.o').exit).toBe(2);
     expect(xdpts('run', 'fixtures/c/counter.o', '--packet', udp(53), '--ctx', 'data=1').exit).toBe(2);
     const runt = xdpts('run', 'fixtures/c/counter.o', '--packet', '0011', '--json');
     expect(runt.exit).toBe(1);
-    expect(JSON.parse(runt.stdout).error).toMatch(/shorter than ETH_HLEN.*EINVAL/);
+    expect(JSON.parse(runt.stdout).error.message).toMatch(/shorter than ETH_HLEN.*EINVAL/);
   });
 });

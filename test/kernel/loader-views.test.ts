@@ -98,7 +98,7 @@ describe('bpftool prog show', () => {
     const j = JSON.parse(progShow(w.mgr, ['id', String(prog.id)], true).stdout[0]!) as Record<string, unknown>;
     expect(Object.keys(j)).toEqual(['id', 'type', 'name', 'tag', 'gpl_compatible', 'loaded_at', 'uid', 'bytes_xlated', 'jited', 'bytes_jited', 'bytes_memlock', 'map_ids', 'btf_id']);
     expect(progShow(w.mgr, ['id', '999999'], false)).toEqual({ exit: 255, stdout: [], stderr: ['Error: get by id (999999): No such file or directory'], code: 2 });
-    expect(progShow(w.mgr, ['id', '999999'], true).stdout).toEqual(['{"error":"get by id (999999): No such file or directory"}']);
+    expect(progShow(w.mgr, ['id', '999999'], true).stdout).toEqual(['{"error":{"message":"get by id (999999): No such file or directory","code":"usage"}}']);
     expect(progTracelog(w.mgr, false).stdout).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@
 import { PING_USAGE } from './tool-help';
 import type { Command } from 'commander';
 import { NetError, runPing, ROOT_NS, type Network, type PingOptions } from '../../net/index';
-import { err, out, outJson, runCommand } from '../output';
+import { err, errorJson, out, outJson, runCommand } from '../output';
 import { reportNetError, withNet } from './ip';
 
 function num(flag: string, v: string | undefined, integer: boolean): number {
@@ -169,7 +169,7 @@ export async function pingMain(argv: string[], ns: string, jsonFlag: boolean): P
   } catch (e) {
     if (e instanceof NetError) {
       if (jsonFlag) {
-        outJson({ error: e.message, code: e.code });
+        outJson(errorJson(e.message, e.code));
         return e.exitStatus;
       }
       return reportNetError(e);

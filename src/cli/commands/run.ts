@@ -16,7 +16,7 @@ import { loadObject, type ObjectSpec, type ProgramSpec } from '../../object';
 import { readPcap, writePcap, LINKTYPE_ETHERNET } from '../../pcap';
 import { UsageError, VerifierError } from '../../util/errors';
 import { fromHex } from '../../util/hex';
-import { CliFailure, EXIT_FAIL, EXIT_OK, err, out, outJson, runCommand, type CommonOptions } from '../output';
+import { CliFailure, EXIT_FAIL, EXIT_OK, err, errorJson, out, outJson, runCommand, type CommonOptions } from '../output';
 import { readInput } from './build';
 import type { Engine, VmProgram } from '../../vm';
 import type { RegisterCommand } from './index';
@@ -101,7 +101,7 @@ function runRawFile(bytes: Uint8Array, opts: RunOptions): number {
   const prog = kernel.loadInsns(insns, { name: 'raw', type: 0 });
   const r = prog.vm.runRaw(mem ? { mem } : {});
   if (r.fault) {
-    if (opts.json) outJson({ error: r.fault.message });
+    if (opts.json) outJson(errorJson(r.fault.message, 'fault'));
     else err(`xdpts: ${r.fault.message}`);
     return EXIT_FAIL;
   }
@@ -184,7 +184,7 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   }
   const failed = results.some((r) => r instanceof CliFailure || r.fault);
   if (opts.json) {
-    outJson({ results: results.map((r) => (r instanceof CliFailure ? { error: r.message } : jsonResult(r, repeat))), ...engineJson(prog.vm), maps: mapsJson(maps, layoutsOf) });
+    outJson({ results: results.map((r) => (r instanceof CliFailure ? errorJson(r.message, r.code) : jsonResult(r, repeat))), ...engineJson(prog.vm), maps: mapsJson(maps, layoutsOf) });
     return failed ? EXIT_FAIL : EXIT_OK;
   }
   const parts = results.map((r, i) => (r instanceof CliFailure ? `Packet ${i + 1}:\nError: ${r.message}` : textResult(r, repeat, `Packet ${i + 1}:`)));

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { xdptsExit, type ToolOutcome } from '../../kernel/index';
 import { NetError } from '../../net/index';
-import { err, out, outJson } from '../output';
+import { err, errorJson, out, outJson } from '../output';
 import { reportNetError } from './ip';
 
 /** Prints an outcome and returns its exit status. */
@@ -18,7 +18,7 @@ export function emit(o: ToolOutcome, json: boolean): number {
     return code;
   }
   if (json && o.exit !== 0 && o.stderr.length > 0) {
-    outJson({ error: o.stderr.filter((l) => l !== '').map((l) => l.trim()).join('\n'), exit: code });
+    outJson(errorJson(o.stderr.filter((l) => l !== '').map((l) => l.trim()).join('\n'), code === 2 ? 'usage' : 'failed', { exit: code }));
     return code;
   }
   for (const l of o.stdout) out(`${l}\n`);

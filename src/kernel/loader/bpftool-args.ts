@@ -10,13 +10,15 @@ import { CODE_USAGE, type ToolOutcome } from './outcome';
 export type Selector = { by: 'id'; id: number } | { by: 'name'; name: string } | { by: 'pinned'; path: string } | { by: 'tag'; tag: string };
 
 /**
- * A bpftool error outcome: `Error: msg` (or `{"error": msg}` with -j), exit 255 unless given.
+ * A bpftool error outcome: `Error: msg` (or xdpts' `{"error": {"message", "code"}}` with -j), exit 255 unless given.
  * bpftool's -1 (255) is a usage or lookup error (bad arguments, no such object), which xdpts
  * exits 2 for; a failed operation (256 - errno) exits 1 (reference §8.2).
  */
 export function bpftoolError(message: string, json: boolean, exit = 255): ToolOutcome {
   const code = exit === 255 ? { code: CODE_USAGE } : {};
-  return json ? { exit, stdout: [JSON.stringify({ error: message })], stderr: [], ...code } : { exit, stdout: [], stderr: [`Error: ${message}`], ...code };
+  // Under -j bpftool prints {"error": msg}; xdpts keeps its one error shape for every command.
+  const body = { error: { message, code: exit === 255 ? 'usage' : 'failed' } };
+  return json ? { exit, stdout: [JSON.stringify(body)], stderr: [], ...code } : { exit, stdout: [], stderr: [`Error: ${message}`], ...code };
 }
 
 /** Parses a selector at argv[0..]; returns it and the number of words used, or an error message. */
