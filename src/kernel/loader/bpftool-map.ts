@@ -48,8 +48,7 @@ export function oneMap(mgr: XdpManager, argv: readonly string[], json: boolean):
   if ('error' in s) return bpftoolError(s.error, json);
   const r = selectMaps(mgr, s.sel);
   if (typeof r === 'string') return bpftoolError(r, json);
-  // No map of that name: bpftool prints nothing and fails (observed).
-  if (r.length === 0) return { exit: 255, stdout: [], stderr: [], code: CODE_USAGE };
+  if (r.length === 0) return noSuchMap(s.sel, json);
   if (r.length > 1) return bpftoolError(`several maps match this handle`, json);
   return { map: r[0]!, used: s.used };
 }
@@ -93,7 +92,7 @@ export function mapShow(mgr: XdpManager, argv: readonly string[], json: boolean)
     if ('error' in s) return bpftoolError(s.error, json);
     const r = selectMaps(mgr, s.sel);
     if (typeof r === 'string') return bpftoolError(r, json);
-    if (r.length === 0) return { exit: 255, stdout: [], stderr: [], code: CODE_USAGE };
+    if (r.length === 0) return noSuchMap(s.sel, json);
     maps = r;
   }
   const single = argv[0] === 'id' || argv[0] === 'pinned';
@@ -136,31 +135,91 @@ function perfArrayDump(m: BpfMap, json: boolean): ToolOutcome | undefined {
 
 /** `bpftool map dump MAP`. */
 export function mapDump(mgr: XdpManager, argv: readonly string[], json: boolean): ToolOutcome {
-  const r = oneMap(mgr, argv, json);
-  if ('exit' in r) return r;
-  const m = r.map;
+  const s = parseSelector(argv, ['id', 'name', 'pinned']);
+  if ('error' in s) return bpftoolError(s.error, json);
+  const r = selectMaps(mgr, s.sel);
+  if (typeof r === 'string') return bpftoolError(r, json);
+  if (r.length === 0) return noSuchMap(s.sel, json);
+  if (r.length === 1) return dumpOne(mgr, r[0]!, json);
+  return dumpMany(mgr, r, json);
+}
+
+/**
+ * No map of that name: bpftool prints nothing and exits 255 (observed); xdpts says why (and
+ * keeps its one error shape under --json), since a failure with an empty stderr helps nobody.
+ */
+function noSuchMap(sel: Selector, json: boolean): ToolOutcome {
+  const what = sel.by === 'name' ? `no map named '${sel.name}'` : 'no such map';
+  return bpftoolError(what, json);
+}
+
+/** One map's elements: bpftool's `map dump` of a single map. */
+function dumpOne(mgr: XdpManager, m: BpfMap, json: boolean): ToolOutcome {
   const fdArray = perfArrayDump(m, json);
   if (fdArray) return fdArray;
   const entries = [...m.entries()];
   const l = m.percpu ? undefined : layoutOf(mgr, m);
-  if (json) {
-    const docs = entries.map(([k, v]) => {
-      const base: Record<string, unknown> = { key: jsonBytes(k), value: jsonBytes(v) };
-      return l ? `{"key":${JSON.stringify(base['key'])},"value":${JSON.stringify(base['value'])},"formatted":${jsonText(formatted(l, k, v) as BtfJson)}}` : JSON.stringify(base);
-    });
-    return { exit: 0, stdout: [`[${docs.join(',')}]`], stderr: [] };
-  }
+  if (json) return { exit: 0, stdout: [`[${elementDocs(mgr, m).join(',')}]`], stderr: [] };
   if (l) {
     // btf_dumper in bpftool's pretty json writer: `[{` ... `    },{` ... `    }` `]`.
     if (entries.length === 0) return { exit: 0, stdout: ['[', ']'], stderr: [] };
-    const parts = entries.map(([k, v]) => {
-      const f = formatted(l, k, v);
-      return `{\n        "key": ${jsonText(f.key, 4, 2)},\n        "value": ${jsonText(f.value, 4, 2)}\n    }`;
-    });
-    return { exit: 0, stdout: [`[${parts.join(',')}`, ']'], stderr: [] };
+    return { exit: 0, stdout: [`[${prettyElements(l, entries, 1).join(',')}`, ']'], stderr: [] };
   }
   const lines = entries.flatMap(([k, v]) => entryPlain(m, k, v));
   lines.push(`Found ${entries.length} element${entries.length === 1 ? '' : 's'}`);
+  return { exit: 0, stdout: lines, stderr: [] };
+}
+
+/** A map's elements as `map dump -j` writes them (raw bytes, and BTF-formatted where known). */
+function elementDocs(mgr: XdpManager, m: BpfMap): string[] {
+  const l = m.percpu ? undefined : layoutOf(mgr, m);
+  return [...m.entries()].map(([k, v]) => {
+    const base: Record<string, unknown> = { key: jsonBytes(k), value: jsonBytes(v) };
+    return l ? `{"key":${JSON.stringify(base['key'])},"value":${JSON.stringify(base['value'])},"formatted":${jsonText(formatted(l, k, v) as BtfJson)}}` : JSON.stringify(base);
+  });
+}
+
+/** BTF-formatted elements in bpftool's pretty writer, `depth` objects deep. */
+function prettyElements(l: { key: ValueLayout; value: ValueLayout }, entries: [Uint8Array, Uint8Array][], depth: number): string[] {
+  const pad = ' '.repeat(4 * depth);
+  return entries.map(([k, v]) => {
+    const f = formatted(l, k, v);
+    return `{\n${pad}    "key": ${jsonText(f.key, 4, depth + 1)},\n${pad}    "value": ${jsonText(f.value, 4, depth + 1)}\n${pad}}`;
+  });
+}
+
+/** An element of a map with no BTF types inside the pretty writer: its bytes as `map dump -j` lists them. */
+function rawPretty(k: Uint8Array, v: Uint8Array, depth: number): string {
+  const pad = ' '.repeat(4 * depth);
+  return `{\n${pad}    "key": ${jsonText(jsonBytes(k), 4, depth + 1)},\n${pad}    "value": ${jsonText(jsonBytes(v), 4, depth + 1)}\n${pad}}`;
+}
+
+/**
+ * Several maps behind one handle (`name` is not unique): bpftool dumps each under a header —
+ * with -j, or in its pretty writer when the maps have BTF, a root array of
+ * `{"id","type","name","flags","elements":[...]}`; otherwise each map's `map show` line
+ * before its elements (observed on 6.18 with two maps of one name).
+ */
+function dumpMany(mgr: XdpManager, maps: BpfMap[], json: boolean): ToolOutcome {
+  const head = (m: BpfMap): string => `"id":${m.id},"type":${JSON.stringify(mapTypeName(m.type))},"name":${JSON.stringify(m.name)},"flags":${m.flags}`;
+  if (json) return { exit: 0, stdout: [`[${maps.map((m) => `{${head(m)},"elements":[${elementDocs(mgr, m).join(',')}]}`).join(',')}]`], stderr: [] };
+  if (maps.some((m) => !m.percpu && layoutOf(mgr, m))) {
+    const objs = maps.map((m) => {
+      const l = m.percpu ? undefined : layoutOf(mgr, m);
+      const els = l ? prettyElements(l, [...m.entries()], 3) : [...m.entries()].map(([k, v]) => rawPretty(k, v, 3));
+      const fields = [`"id": ${m.id}`, `"type": ${JSON.stringify(mapTypeName(m.type))}`, `"name": ${JSON.stringify(m.name)}`, `"flags": ${m.flags}`];
+      const elements = els.length ? `[${els.join(',')}\n        ]` : '[]';
+      return `{\n${fields.map((f) => `        ${f},`).join('\n')}\n        "elements": ${elements}\n    }`;
+    });
+    return { exit: 0, stdout: [`[${objs.join(',')}`, ']'], stderr: [] };
+  }
+  const lines: string[] = [];
+  for (const m of maps) {
+    lines.push(mapText(mgr, m)[0]!);
+    const entries = [...m.entries()];
+    lines.push(...entries.flatMap(([k, v]) => entryPlain(m, k, v)));
+    lines.push(`Found ${entries.length} element${entries.length === 1 ? '' : 's'}`);
+  }
   return { exit: 0, stdout: lines, stderr: [] };
 }
 
