@@ -3,6 +3,7 @@
  * UDP (RFC 768), with real checksums, laid out byte for byte like the frames Linux puts on a
  * veth (see the reference, section 6), so XDP programs parse what they would parse on Linux.
  */
+import { inetSum } from '../packet/index';
 import { formatIpv4, formatMac, parseMac } from './addr';
 
 /** EtherType of IPv4. */
@@ -24,14 +25,9 @@ export const ICMP_PORT_UNREACH = 3;
 export const ARPOP_REQUEST = 1;
 export const ARPOP_REPLY = 2;
 
-/** The Internet checksum (RFC 1071) over `b[start, end)`, with an optional initial sum. */
+/** The Internet checksum (RFC 1071) over `b[start, end)`, with an initial sum (src/packet's one implementation). */
 export function inetChecksum(b: Uint8Array, start = 0, end = b.length, initial = 0): number {
-  let sum = initial;
-  let i = start;
-  for (; i + 1 < end; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
-  if (i < end) sum += b[i]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
+  return inetSum([b.subarray(start, end)], initial);
 }
 
 function macBytes(mac: string): Uint8Array {
