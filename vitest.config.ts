@@ -9,7 +9,7 @@ export default defineConfig({
     // Generous: many tests spawn CLI processes, minutes apart on a machine shared with other runs;
     // a hang still fails, and speed is measured by npm run bench, never by these limits.
     testTimeout: 180_000,
-    hookTimeout: 60_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     // `xdpts ping` paces in wall time by default; the suite runs it in emulated time.
     env: { XDPTS_REALTIME: '0' },
