@@ -33,7 +33,7 @@ export function formatUbpf(i: Instruction): string | undefined {
     case 'movsx':
       return `movsx${k.bits}${k.is64 ? '64' : '32'} %r${i.dst}, %r${i.src}`;
     case 'end':
-      return `${k.to === 'swap' ? 'bswap' : k.to}${k.bits} %r${i.dst}`;
+      return `${k.to}${k.bits} %r${i.dst}`; // swap16/32/64, the conformance suite's mnemonic
     case 'lddw':
       return k.pseudo === 0 ? `lddw %r${i.dst}, 0x${lddwValue(i).toString(16)}` : undefined;
     case 'ldabs':

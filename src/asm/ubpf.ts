@@ -263,11 +263,13 @@ function parseInner(text: string): Parsed {
     if (mem[1] === 'st') return { insn: insn(BPF_ST | BPF_MEM | size, a.reg, 0, a.off, imm32(ops[1]!)) };
     return { insn: insn(BPF_STX | BPF_MEM | size, a.reg, register(ops[1]!), a.off) };
   }
-  const end = /^(le|be|bswap)(16|32|64)$/.exec(m);
+  // swapN is the conformance suite's (and RFC 9669's) spelling of the unconditional byte
+  // swap (BPF_END in the ALU64 class); bswapN is LLVM's, accepted too.
+  const end = /^(le|be|bswap|swap)(16|32|64)$/.exec(m);
   if (end) {
     count(1);
     const dst = register(ops[0]!);
-    const opc = end[1] === 'bswap' ? BPF_ALU64 | BPF_TO_LE | ALU_END : BPF_ALU | (end[1] === 'be' ? BPF_TO_BE : BPF_TO_LE) | ALU_END;
+    const opc = end[1] === 'bswap' || end[1] === 'swap' ? BPF_ALU64 | BPF_TO_LE | ALU_END : BPF_ALU | (end[1] === 'be' ? BPF_TO_BE : BPF_TO_LE) | ALU_END;
     return { insn: insn(opc, dst, 0, 0, Number(end[2])) };
   }
   // movsx{8,16,32}{64,32} (sign-extending move, RFC 9669 §4.1): 32-bit only from 8/16.

@@ -49,6 +49,10 @@ const CASES: [string, Instruction, string][] = [
   ['be16 %r0', insn(0xdc, 0, 0, 0, 16), 'r0 = be16 r0'],
   ['le32 %r0', insn(0xd4, 0, 0, 0, 32), 'r0 = le32 r0'],
   ['bswap64 %r4', insn(0xd7, 4, 0, 0, 64), 'r4 = bswap64 r4'],
+  // RFC 9669's unconditional byte swap as the conformance suite spells it.
+  ['swap16 %r1', insn(0xd7, 1, 0, 0, 16), 'r1 = bswap16 r1'],
+  ['swap32 %r2', insn(0xd7, 2, 0, 0, 32), 'r2 = bswap32 r2'],
+  ['swap64 %r3', insn(0xd7, 3, 0, 0, 64), 'r3 = bswap64 r3'],
   ['movsx1664 %r0, %r1', insn(0xbf, 0, 1, 16), 'r0 = (s16)r1'],
   ['movsx832 %r0, %r1', insn(0xbc, 0, 1, 8), 'w0 = (s8)w1'],
   ['movsx3264 %r2, %r3', insn(0xbf, 2, 3, 32), 'r2 = (s32)r3'],
