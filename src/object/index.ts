@@ -12,3 +12,4 @@ export * from '../elf/types';
 export { readElf, writeElf, relocationWidth } from '../elf/index';
 export { applyCoreRelos, essentialNameLen, BPF_CORE, CORE_POISON_IMM, type CoreTarget } from './core-relo';
 export { kernelBtf, KERNEL_BTF_VMLINUX_IDS } from './kernel-btf';
+export { rewriteConstants, parseConstant, parseAssignments, type ConstantValue } from './constants';

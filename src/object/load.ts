@@ -46,6 +46,26 @@ function inSection<T>(name: string, f: () => T): T {
 }
 
 /**
+ * libbpf's btf_fixup_datasec: clang leaves the DATASECs of data sections with size 0 and
+ * variable offsets 0; the size comes from the ELF section, each variable's offset from its
+ * symbol. Extern sections (.kconfig, .ksyms) have no ELF section and stay as they are.
+ */
+function fixupDatasecs(btf: Btf, elf: ElfFile): void {
+  for (const t of btf.types) {
+    if (t.kind !== 'datasec') continue;
+    const sec = elf.sections.find((x) => x.name === t.name);
+    if (!sec) continue;
+    if (t.size === 0) t.size = sec.size;
+    for (const v of t.vars) {
+      const vt = btf.types[v.type];
+      if (vt?.kind !== 'var') continue;
+      const sym = elf.symbols.find((y) => y.section === sec.index && y.name === vt.name);
+      if (sym) v.offset = sym.value;
+    }
+  }
+}
+
+/**
  * Reads a BPF object file into an `ObjectSpec`, mirroring libbpf's bpf_object__open.
  * `file` names the input in errors and gives the object name that prefixes global data map
  * names (`counter.o` → `counter.rodata`); without it the prefix is empty (`.rodata`).
@@ -68,6 +88,7 @@ export function objectFromElf(elf: ElfFile, file?: string): ObjectSpec {
     const extSec = elf.sections.find((s) => s.name === '.BTF.ext');
     const btf: Btf | undefined = btfSec ? inSection('.BTF', () => decodeBtf(btfSec.data)) : undefined;
     const btfExt: BtfExt | undefined = btfSec && extSec ? inSection('.BTF.ext', () => decodeBtfExt(extSec.data, btfSec.data)) : undefined;
+    if (btf) fixupDatasecs(btf, elf);
     const license = licenseOf(elf);
     const maps = collectMaps(elf, btf, objectNameOf(file));
     const weak = new Set(elf.symbols.filter((y) => y.bind === STB_WEAK).map((y) => y.name));

@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { decode } from '../../isa';
 import { BPFTOOL_LEGACY_MAPS, btfValueLayout, Kernel, LEGACY_MAPS_HINT, TestRunError, hasLegacyMaps, xdpActionName, type BpfMap, type LoadedProgram, type Selector, type TestRunResult, type XdpMdIn } from '../../kernel';
 import { loadObject, type ObjectSpec, type ProgramSpec } from '../../object';
+import { SET_FLAGS, SET_HELP, applySets, collectSet } from './set-option';
 import { readPcap, writePcap, LINKTYPE_ETHERNET } from '../../pcap';
 import { UsageError, VerifierError } from '../../util/errors';
 import { fromHex } from '../../util/hex';
@@ -27,6 +28,7 @@ import { jsonResult, mapsJson, textMaps, textResult } from './run-output';
 export { bpftoolHexdump, dumpMap } from './run-output';
 
 interface RunOptions extends CommonOptions {
+  set?: string[];
   section?: string;
   name?: string;
   packet?: string;
@@ -137,7 +139,7 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   if (opts.out && !opts.pcap) throw new UsageError('--out writes a capture and needs --pcap');
   const repeat = parseUint(opts.repeat, '--repeat');
   const ctx = parseCtx(opts.ctx);
-  const spec = loadObject(bytes, file);
+  const spec = applySets(loadObject(bytes, file), opts.set);
   // bpftool (libbpf >= 1.0) refuses legacy `maps` objects before loading anything.
   if (hasLegacyMaps(spec)) throw new CliFailure([...BPFTOOL_LEGACY_MAPS, LEGACY_MAPS_HINT].join('\n'), EXIT_FAIL);
   const picked = pickProgram(spec, opts.section, opts.name);
@@ -233,6 +235,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--mem <hex>', 'raw mode: the memory r1 points to (r2 = its length)')
     .option('--engine <engine>', 'wasm, jit or interp (default: the kernel\'s, jit)')
     .option('--seed <n>', 'seed of bpf_get_prandom_u32 (default random)')
+    .option(SET_FLAGS, SET_HELP, collectSet)
     .option('--ctx <field=value>', 'struct xdp_md input: ingress_ifindex=N, rx_queue_index=N (repeatable)', collect)
     .option('--json', 'print the result as JSON')
     .action((file: string | undefined, opts: RunOptions) =>

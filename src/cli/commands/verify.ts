@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { loadObject } from '../../object';
+import { SET_FLAGS, SET_HELP, applySets, collectSet } from './set-option';
 import { UsageError } from '../../util/errors';
 import { verifyProgram } from '../../verifier';
 import { EXIT_FAIL, EXIT_OK, err, out, outJson, runCommand, type CommonOptions } from '../output';
@@ -16,6 +17,7 @@ interface VerifyCliOptions extends CommonOptions {
   progName?: string;
   logLevel?: string;
   unprivileged?: boolean;
+  set?: string[];
 }
 
 function parseLogLevel(v: string | undefined): 0 | 1 | 2 {
@@ -32,12 +34,13 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('-s, --section <section>', 'the program section')
     .option('-n, --prog-name <name>', 'the program (function) name')
     .option('--log-level <n>', '0: verdict only, 1: the path to the error, 2: every instruction', '0')
+    .option(SET_FLAGS, SET_HELP, collectSet)
     .option('--unprivileged', 'verify with the rules for an unprivileged loader')
     .option('--json', 'print {"accepted","error","insn","log"} as JSON')
     .action((file: string, opts: VerifyCliOptions) =>
       runCommand(opts.json, setExit, () => {
         const level = parseLogLevel(opts.logLevel);
-        const spec = loadObject(new Uint8Array(readInput(file)), file);
+        const spec = applySets(loadObject(new Uint8Array(readInput(file)), file), opts.set);
         const prog = pickProgram(spec, opts.section, opts.progName);
         const r = verifyProgram(prog, spec.maps, { logLevel: level, privileged: opts.unprivileged !== true });
         const line = r.insn !== undefined ? prog.lineInfo.get(r.insn) : undefined;

@@ -23,6 +23,8 @@ export interface LoadArgs {
   prio: number;
   /** Chain-call mask from -A, or undefined when not given. */
   actions?: number;
+  /** `--set NAME=VALUE` (xdpts): globals written before load, in order given. */
+  set?: string[];
   verbose: number;
   json: boolean;
 }
@@ -83,6 +85,7 @@ const HELP: Record<string, string[]> = {
       '-A, --actions <actions>',
       'Chain call actions (default: XDP_PASS). e.g. XDP_PASS,XDP_DROP (valid values: XDP_ABORTED,XDP_DROP,XDP_PASS,XDP_TX,XDP_REDIRECT)',
     ),
+    OPT('    --set <NAME=VALUE>', 'Set a global variable (const volatile in .rodata, or .data/.bss) before load (xdpts)'),
     ...TAIL,
   ],
   unload: [
@@ -208,6 +211,7 @@ export function parseLoadArgs(argv: readonly string[]): Parsed<LoadArgs> {
     { short: 'n', long: 'prog-name', arg: true },
     { short: 'P', long: 'prio', arg: true },
     { short: 'A', long: 'actions', arg: true },
+    { long: 'set', arg: true },
   ]);
   if (isFail(r)) return r;
   if (r.opts.has('help')) return helpOf('load');
@@ -236,6 +240,7 @@ export function parseLoadArgs(argv: readonly string[]): Parsed<LoadArgs> {
       ...(progName !== undefined ? { progName } : {}),
       prio: strtoul(last(r.opts, 'prio') ?? '0'),
       ...(actions !== undefined ? { actions } : {}),
+      ...(r.opts.has('set') ? { set: r.opts.get('set')! } : {}),
       verbose: r.opts.get('verbose')?.length ?? 0,
       json: r.opts.has('json'),
     },

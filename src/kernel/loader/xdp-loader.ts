@@ -9,6 +9,7 @@
  */
 import { BPF_PROG_TYPE_XDP, type MapSpec, type ObjectSpec, type ProgramSpec } from '../../object/types';
 import { loadObject } from '../../object/load';
+import { parseAssignments, rewriteConstants } from '../../object/constants';
 import { VerifierError, XdptsError } from '../../util/errors';
 import type { BpfMap } from '../maps/map';
 import type { LoadedProgram } from '../program';
@@ -85,6 +86,14 @@ function openProgram(env: LoaderEnv, file: string, args: LoadArgs): Opened {
   }
   // libbpf >= 1.0 refuses the legacy `maps` section (reference §1.3).
   if (hasLegacyMaps(spec)) throw new LoadFailure(usageFailure(errnoExit(EOPNOTSUPP), [`Couldn't open file '${file}': Operation not supported`, LEGACY_MAPS_HINT]));
+  if (args.set?.length) {
+    try {
+      spec = rewriteConstants(spec, parseAssignments(args.set));
+    } catch (e) {
+      if (e instanceof XdptsError) throw new LoadFailure(usageFailure(errnoExit(EINVAL), [`xdpts: --set ${e.message}`]));
+      throw e;
+    }
+  }
   let prog: ProgramSpec | undefined;
   if (args.section !== undefined) {
     prog = spec.programs.find((p) => p.section === args.section);
