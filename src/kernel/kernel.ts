@@ -14,7 +14,7 @@ import { BPF_PSEUDO_KFUNC_CALL, OP_LDDW, type Instruction } from '../isa';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE_XDP, type MapSpec, type ObjectSpec, type ProgramSpec } from '../object/types';
 import { ObjectError, VerifierError, XdptsError } from '../util/errors';
 import { verifyProgram } from '../verifier';
-import { compile, createSpace, type Engine, type PseudoResolver, type VmProgram, type VmSpace, type XdpInput, type XdpResult } from '../vm';
+import { compile, createSpace, type Engine, type PseudoResolver, type StepObserver, type VmProgram, type VmSpace, type XdpInput, type XdpResult } from '../vm';
 import { EINVAL, ENOENT, ENOTSUPP, mapErrno } from './errno';
 import { KernelHelpers, type KernelClock, type FibProvider, type RedirectInfo, mapPointer, TracePipe, Prandom } from './helpers';
 import { ArrayMap, createMap, type BpfMap, type MapAttr, type MapEnv, type ProgInfo } from './maps';
@@ -55,6 +55,8 @@ export interface KernelOptions {
   readonly ifindexExists?: (ifindex: number) => boolean;
   /** Compile programs with coverage counters (on the interpreter; see VmProgram.coverage). */
   readonly coverage?: boolean;
+  /** Observe every instruction its programs run (tracing; forces the interpreter). */
+  readonly observer?: StepObserver;
 }
 
 /** Options of {@link Kernel.loadObject}. */
@@ -127,6 +129,7 @@ export class Kernel {
   readonly saveClock: () => ClockState;
   /** Whether programs are compiled with coverage counters. */
   readonly coverage: boolean;
+  private readonly observer: StepObserver | undefined;
 
   private readonly maps = new Map<number, BpfMap>();
   private readonly progs = new Map<number, LoadedProgram>();
@@ -145,6 +148,7 @@ export class Kernel {
     if (this.engine !== 'jit' && this.engine !== 'interp' && this.engine !== 'wasm') throw new XdptsError(`unknown engine ${String(this.engine)}`, 'EINVAL');
     this.seed = opts.seed;
     this.coverage = opts.coverage === true;
+    this.observer = opts.observer;
     this.fib = opts.fib;
     this.space = createSpace();
     const { clock, save } = makeClock(opts.clock ?? 'real');
@@ -401,7 +405,7 @@ export class Kernel {
 
   /** Compiles as-loaded instructions on this kernel's engine, space, helpers and map resolver. */
   private compileInsns(insns: readonly Instruction[]): VmProgram {
-    return compile(insns, { engine: this.engine, helpers: this.helpers.table, space: this.space, resolvePseudo: this.resolver, ...(this.coverage ? { coverage: true } : {}) });
+    return compile(insns, { engine: this.engine, helpers: this.helpers.table, space: this.space, resolvePseudo: this.resolver, ...(this.coverage ? { coverage: true } : {}), ...(this.observer ? { observer: this.observer } : {}) });
   }
 
   /**

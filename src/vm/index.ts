@@ -2,3 +2,4 @@
 export * from './types';
 export { compile, runRaw, runXdp } from './program';
 export { createSpace } from './space';
+export { Tracer, type StepObserver, type TraceMem, type TraceReg, type TraceStep } from './trace';

@@ -15,10 +15,11 @@ import {
 } from './decode';
 import type { Code, Run } from './runtime';
 import type { Space } from './space';
+import type { StepObserver } from './trace';
 import { BPF_MAX_LOOPS, TAG_STACK, VmFault, type HelperFn, type HelperTable, type InlineLookup } from './types';
 
 /** Builds the interpreter for a decoded program. */
-export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number, coverage = false): Code {
+export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, maxSteps: number, coverage = false, observer?: StepObserver): Code {
   const { op, dst, src, off, imm, imm2, tgt, n } = dec;
   const H: (HelperFn | undefined)[] = helpers.helpers.slice();
   // The helper each call slot runs: the table's, or a specialised one (HelperTable.specialize).
@@ -45,8 +46,10 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
   // opcode as a signed 12-bit field (bits 0-11; -1 marks an lddw's second slot), then 5 bits each.
   // Slot n holds OP_END: pc never passes n (jump targets are below n; only falling through
   // reaches it), so the loop needs no bounds test of its own.
-  const CE = coverage ? new Uint32Array(n + 1) : undefined;
-  const CT = coverage ? new Uint32Array(n + 1) : undefined;
+  // An observer (tracing) rides on the same test: counters are kept for it but not returned.
+  const OB = observer;
+  const CE = coverage || OB ? new Uint32Array(n + 1) : undefined;
+  const CT = CE ? new Uint32Array(n + 1) : undefined;
   const W = new Int32Array(n + 1);
   W[n] = OP_END;
   for (let pc = 0; pc < n; pc++) W[pc] = (op[pc]! & 0xfff) | ((dst[pc]! << 1) << 12) | ((src[pc]! << 1) << 17);
@@ -56,7 +59,7 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
   for (const e of dec.entries) entered[e] = 1;
   for (let pc = 0; pc < n; pc++) if (tgt[pc]! >= 0) entered[tgt[pc]!] = 1;
   // Coverage counts every slot, so it keeps the two instructions apart.
-  for (let pc = 0; pc + 1 < n && !coverage; pc++) {
+  for (let pc = 0; pc + 1 < n && !CE; pc++) {
     if (op[pc] === 0xbf && op[pc + 1] === 0x07 && dst[pc + 1] === dst[pc] && !entered[pc + 1]) W[pc] = (W[pc]! & ~0xfff) | OP_MOV_ADD;
   }
 
@@ -79,6 +82,7 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
         CE[pc]++;
         if (pc !== last + 1 && last >= 0) CT![last]++;
         last = pc;
+        if (OB !== undefined) OB.step(pc, R, RG);
       }
       const w = W[pc]!;
       const o = (w << 20) >> 20;
@@ -547,7 +551,7 @@ export function interpCode(dec: Decoded, space: Space, helpers: HelperTable, max
 
   }
 
-  return { dec, space, helpers, exec, ...(CE ? { coverage: { exec: CE, taken: CT! } } : {}) };
+  return { dec, space, helpers, exec, ...(coverage ? { coverage: { exec: CE!, taken: CT! } } : {}) };
 }
 
 /** Interpreter-only opcode of the fused `mov64 rX, rY; add64 rX, imm` pair. */

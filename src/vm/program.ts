@@ -170,7 +170,7 @@ export function compile(insns: readonly Instruction[], opts: CompileOptions): Vm
   if (!(maxSteps >= 0)) throw new XdptsError(`maxSteps must be a number >= 0, not ${maxSteps}`, 'vm');
   // Coverage counts in the interpreter: it runs one instruction at a time (the JIT would need
   // counters in its generated code).
-  if (opts.coverage) return new Program('interp', insns, interpCode(dec, space, helpers, maxSteps, true));
+  if (opts.coverage || opts.observer) return new Program('interp', insns, interpCode(dec, space, helpers, maxSteps, opts.coverage === true, opts.observer));
   if (opts.engine === 'wasm') {
     // Programs the translator cannot take run on the JIT, with the reason kept on the program.
     const code = wasmCode(dec, space, helpers, maxSteps);

@@ -14,6 +14,7 @@
  *   |  region tag   |    offset     |
  *   +---------------+---------------+
  */
+import type { StepObserver } from './trace';
 import { XdptsError } from '../util';
 import { notEmulatedMessage, type Instruction } from '../isa';
 
@@ -322,6 +323,11 @@ export interface CompileOptions {
    * the program is changed; the counters live beside it ({@link VmProgram.coverage}).
    */
   readonly coverage?: boolean;
+  /**
+   * Called before every instruction runs (tracing, src/vm/trace.ts). Forces the interpreter;
+   * programs compiled without one run exactly as before.
+   */
+  readonly observer?: StepObserver;
 }
 
 /** Coverage counters of a program, indexed by instruction slot. */

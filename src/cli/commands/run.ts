@@ -19,9 +19,10 @@ import { UsageError, VerifierError } from '../../util/errors';
 import { fromHex } from '../../util/hex';
 import { CliFailure, EXIT_FAIL, EXIT_OK, err, errorJson, out, outJson, runCommand, type CommonOptions } from '../output';
 import { readInput } from './build';
-import type { Engine, VmProgram } from '../../vm';
+import { Tracer, type Engine, type VmProgram } from '../../vm';
 import type { RegisterCommand } from './index';
 import { runLive } from './run-live';
+import { LateTracer, parseMaxSteps, traceJson, traceText } from './run-trace';
 import { applyMapInit, type MapLayouts } from './run-maps';
 import { jsonResult, mapsJson, textMaps, textResult } from './run-output';
 
@@ -42,6 +43,9 @@ interface RunOptions extends CommonOptions {
   mapInit?: string;
   pinned?: string;
   id?: string;
+  trace?: boolean;
+  traceJson?: boolean;
+  maxSteps?: string;
 }
 
 /** Fields of `struct xdp_md` that `--ctx` may set. */
@@ -143,8 +147,13 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   // bpftool (libbpf >= 1.0) refuses legacy `maps` objects before loading anything.
   if (hasLegacyMaps(spec)) throw new CliFailure([...BPFTOOL_LEGACY_MAPS, LEGACY_MAPS_HINT].join('\n'), EXIT_FAIL);
   const picked = pickProgram(spec, opts.section, opts.name);
-  const kernel = new Kernel({ ...engineOf(opts.engine), ...seedOpt(opts) });
+  const tracing = opts.trace === true || opts.traceJson === true;
+  if (tracing && (opts.packet === undefined || repeat !== undefined)) throw new UsageError('--trace runs one packet once: give --packet HEX without --repeat');
+  const late = tracing ? new LateTracer() : undefined;
+  // Tracing runs on the interpreter (the observer is its hook); --engine is then ignored.
+  const kernel = new Kernel({ ...(late ? { engine: 'interp' as const, observer: late } : engineOf(opts.engine)), ...seedOpt(opts) });
   const { prog, maps } = loadForRun(kernel, spec, picked);
+  if (late) late.tracer = new Tracer(prog.vm.insns, parseMaxSteps(opts.maxSteps));
   const layoutsOf = (name: string): MapLayouts | undefined => {
     const ms = spec.maps.find((m) => m.name === name);
     if (!ms || !spec.btf) return undefined;
@@ -162,6 +171,14 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
 
   if (opts.packet !== undefined) {
     const r = runOne(fromHex(opts.packet, '--packet'));
+    if (late?.tracer) {
+      late.tracer.finish();
+      if (opts.traceJson) {
+        outJson({ ...jsonResult(r, repeat), ...engineJson(prog.vm), trace: traceJson(late.tracer, prog.vm.insns, picked), maps: mapsJson(maps, layoutsOf) });
+        return r.fault ? EXIT_FAIL : EXIT_OK;
+      }
+      out(traceText(late.tracer, prog.vm.insns, picked).join('\n'));
+    }
     if (opts.json) outJson({ ...jsonResult(r, repeat), ...engineJson(prog.vm), maps: mapsJson(maps, layoutsOf) });
     else out([textResult(r, repeat), textMaps(maps)].filter(Boolean).join('\n'));
     return r.fault ? EXIT_FAIL : EXIT_OK;
@@ -237,11 +254,18 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--seed <n>', 'seed of bpf_get_prandom_u32 (default random)')
     .option(SET_FLAGS, SET_HELP, collectSet)
     .option('--ctx <field=value>', 'struct xdp_md input: ingress_ifindex=N, rx_queue_index=N (repeatable)', collect)
+    .option('--trace', 'print every executed instruction: source line, registers written, memory read/written (interpreter)')
+    .option('--trace-json', 'the result with the trace as JSON')
+    .option('--max-steps <n>', 'with --trace: record at most N instructions (default 10000)')
     .option('--json', 'print the result as JSON')
     .action((file: string | undefined, opts: RunOptions) =>
       runCommand(opts.json, setExit, () => {
-        if (file === undefined || opts.pinned !== undefined || opts.id !== undefined) return runLoadedProgram(file, opts);
+        if (file === undefined || opts.pinned !== undefined || opts.id !== undefined) {
+          if (opts.trace || opts.traceJson) throw new UsageError('--trace runs an ELF object file, not a loaded program');
+          return runLoadedProgram(file, opts);
+        }
         const bytes = new Uint8Array(readInput(file));
+        if ((opts.trace || opts.traceJson) && !isElf(bytes)) throw new UsageError('--trace runs an ELF object on --packet');
         try {
           return isElf(bytes) ? runObject(file, bytes, opts) : runRawFile(bytes, opts);
         } catch (e) {
