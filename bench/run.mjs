@@ -263,3 +263,5 @@ console.log(`\npacket: ${PACKET.length}-byte IPv4/UDP frame; node ${process.vers
 
 // The verifier's cost per processed instruction next to the kernel's (bench/verifier.mjs).
 await import('./verifier.mjs');
+// xdpts test at scale (bench/test-runner.mjs).
+await import('./test-runner.mjs');

@@ -31,6 +31,14 @@ function writeTest(name: string, body: string): string {
   return p;
 }
 
+/** A test file of `n` parser cases (the bench's workload too: bench/test-runner.mjs). */
+function manyCases(n: number): string {
+  const cases = Array.from({ length: n }, (_, i) => `  - name: case ${i}
+    packet: eth()/ipv4(src=192.0.2.${i % 250}, ttl=${(i % 60) + 2})/udp(sport=${1000 + i}, dport=53)/payload(len=${i % 64})
+    expect: { action: XDP_PASS, packet: { ipv4.ttl: ${(i % 60) + 1}, ipv4.checksum: valid } }`).join('\n');
+  return `object: @EX/parser.o\ntests:\n${cases}\n`;
+}
+
 describe('xdpts test', () => {
   let report: TestReport;
   it('runs the examples: every case passes', () => {
@@ -199,22 +207,14 @@ tests:
     expect(low.stderr).toMatch(/xdp_parser .* covers \d+\.\d% of its instructions, below --min-coverage 90/);
   });
 
-  it('runs 1,000 cases of the parser in under 2 s of CPU including start-up; coverage costs at most 2x', () => {
-    const cases = Array.from({ length: 1000 }, (_, i) => `  - name: case ${i}
-    packet: eth()/ipv4(src=192.0.2.${i % 250}, ttl=${(i % 60) + 2})/udp(sport=${1000 + i}, dport=53)/payload(len=${i % 64})
-    expect: { action: XDP_PASS, packet: { ipv4.ttl: ${(i % 60) + 1}, ipv4.checksum: valid } }`).join('\n');
-    const p = writeTest('many.test.yaml', `object: @EX/parser.o\ntests:\n${cases}\n`);
-    // CPU time (user + sys) of the whole process, start-up included: wall time on a shared CI
-    // machine measures the neighbours.
-    const cpu = (args: string[]): number => {
-      const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, join(ROOT, 'bin/xdpts'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  // The speed goal (1,000 cases under 2 s, coverage at most 2x) is measured by `npm run bench`
+  // (bench/test-runner.mjs); here only that 1,000 generated cases run and pass, with and without coverage.
+  it('runs 1,000 cases of the parser, with and without coverage', () => {
+    const p = writeTest('many.test.yaml', manyCases(1000));
+    for (const extra of [[], ['--coverage']]) {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin/xdpts'), 'test', p, ...extra], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(r.status).toBe(0);
       expect(r.stdout).toContain('1000 passed');
-      const [u, s] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-      return (u! + s!) * 1000;
-    };
-    const plain = cpu(['test', p]);
-    const covered = cpu(['test', p, '--coverage']);
-    expect(plain).toBeLessThan(2000);
-    expect(covered).toBeLessThan(2 * Math.max(plain, 500));
+    }
   });
 });
