@@ -20,7 +20,7 @@ import type {
 } from '../gen/runtime-contract';
 import type { BpfMap as KernelMap, LoadedProgram } from '../kernel';
 import { btfValueLayout as layoutOf } from '../kernel';
-import { BPF_MAP_TYPE, BPF_PROG_TYPE_XDP, loadObject, type MapSpec, type ObjectSpec } from '../object';
+import { BPF_MAP_TYPE, BPF_PROG_TYPE_XDP, loadObject, rewriteConstants, type MapSpec, type ObjectSpec } from '../object';
 import { MapError, ObjectError, XdptsError } from '../util/errors';
 import { bytesCodec, perCpuCodec, perCpuSlot } from './codec';
 import { closeAll, disposeByClose, type MaybeDisposable } from './dispose';
@@ -144,6 +144,15 @@ export class ObjectCollectionSpec implements CollectionSpec {
     this.license = object.license;
     this.maps = new Map(object.maps.map((m) => [m.name, { name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags }]));
     this.programs = new Map(object.programs.map((p) => [p.name, { name: p.name, section: p.section, type: p.type }]));
+  }
+
+  /**
+   * cilium/ebpf's RewriteConstants: a spec whose globals (`const volatile` in .rodata, or
+   * .data/.bss) hold `values` at load. Throws naming a variable that does not exist or a value
+   * that does not fit. This spec is unchanged.
+   */
+  rewriteConstants(values: Readonly<Record<string, number | bigint | boolean>>): ObjectCollectionSpec {
+    return new ObjectCollectionSpec(rewriteConstants(this.object, values), this.source);
   }
 
   load(opts: CollectionLoadOptions = {}): LoadedCollection {

@@ -45,3 +45,14 @@ describe('rewriteConstants', () => {
     expect(() => parseAssignments(['x=1.5'])).toThrow("x=1.5: '1.5' is not an integer");
   });
 });
+
+describe('the library: ObjectCollectionSpec.rewriteConstants', () => {
+  it('gives a spec whose load sees the value (cilium/ebpf RewriteConstants)', async () => {
+    const { loadCollectionSpec } = await import('../../src/index');
+    const cs = loadCollectionSpec('fixtures/real/globals_kconfig/prog.o');
+    const set = cs.rewriteConstants({ drop_len: 100 });
+    expect(set.object.maps.find((m) => m.name === 'prog.rodata')!.initialValue![0]).toBe(100);
+    expect(cs.object.maps.find((m) => m.name === 'prog.rodata')!.initialValue![0]).toBe(60);
+    expect(() => cs.rewriteConstants({ nope: 1 })).toThrow("constant 'nope' does not exist");
+  });
+});
