@@ -9,6 +9,7 @@ import { type HelperArg, notEmulatedMessage, protoModelled, xdpHelperProto } fro
 import { BPF_MAP_TYPE } from '../object/types';
 import { readReg } from './check-alu';
 import { BPF_MAX_VAR_SIZ, checkHelperMem, checkPtrOffReg } from './check-mem';
+import { spilledReg } from './check-stack';
 import { type Env, reject } from './env';
 import { markChainPrecision, markSlotPrecise } from './precision';
 import { regTypeStr } from './print';
@@ -76,21 +77,26 @@ function typeError(idx: number, regno: number, r: Reg, arg: HelperArg): never {
 
 const isNullConst = (r: Reg): boolean => r.type === 'SCALAR_VALUE' && tnumIsConst(r.varOff) && r.varOff.value === 0n;
 
-/** A map key that is a known constant on the stack (zeroed bytes or a spilled constant). */
+/**
+ * `get_constant_map_key`: the key of an array lookup when the stack holds it as known zero
+ * bytes or as a spilled constant of exactly the key's size.
+ */
 function stackConstKey(env: Env, r: Reg, size: number): bigint | undefined {
-  if (r.type !== 'PTR_TO_STACK' || !tnumIsConst(r.varOff)) return undefined;
+  if (!env.privileged || r.type !== 'PTR_TO_STACK' || !tnumIsConst(r.varOff)) return undefined;
   const f = env.cur.frames[r.frameno] ?? curFrame(env.cur);
-  const lo = Number(BigInt.asIntN(64, r.varOff.value)) + r.off;
-  const spi = (-lo - 1) >> 3;
-  const sp = f.spills[spi];
-  if (sp && !(size === 8)) return undefined;
-  if (sp && (lo & 7) === 0 && size === 8 && sp.type === 'SCALAR_VALUE' && tnumIsConst(sp.varOff)) {
-    // The lookup's result depends on the key's value: the spilled constant must stay precise.
-    markSlotPrecise(env, f.frameno, spi);
-    return BigInt.asUintN(size * 8, sp.varOff.value);
-  }
-  for (let a = lo; a < lo + size; a++) if (f.stack[-a - 1] !== '0') return undefined;
-  return 0n;
+  const slot = -(Number(BigInt.asIntN(64, r.varOff.value)) + r.off) - 1;
+  const spi = slot >> 3;
+  let zeros = 0;
+  for (let j = slot & 7; j >= 0 && f.stack[spi * 8 + j] === '0'; j--) zeros++;
+  if (zeros >= size) return 0n;
+  const sp = spilledReg(f, spi);
+  if (!sp || sp.type !== 'SCALAR_VALUE') return undefined;
+  let spilled = 0;
+  for (let j = slot & 7; j >= 0 && f.stack[spi * 8 + j] === 'r'; j--) spilled++;
+  if (spilled !== size || !tnumIsConst(sp.varOff)) return undefined;
+  // The lookup's result depends on the key's value: the spilled constant must stay precise.
+  markSlotPrecise(env, f.frameno, spi);
+  return sp.varOff.value;
 }
 
 /** check_ptr_alignment(strict) of a MEM_ALIGNED argument on the stack or in a map value. */

@@ -4,13 +4,13 @@
  * range, stack bytes inside the frame (with spill/fill of registers), map values inside
  * `value_size`, ringbuf memory inside its reservation.
  */
-import { markChainPrecision, noteStackAccess } from './precision';
 import { type Env, reject } from './env';
 import { regTypeStr } from './print';
 import {
   type Reg,
   constScalar,
   copyReg,
+  isPktPointer,
   isPointer,
   markKnown,
   pointer,
@@ -18,11 +18,12 @@ import {
   unknownScalar,
 } from './reg-state';
 import { type Frame, MAX_BPF_STACK, curFrame } from './state';
-import { tnumCast, tnumIsConst, tnumStr } from './tnum';
+import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr, tnumStrn } from './tnum';
+import { BPF_MAX_VAR_OFF, stackBounds, stackFrame, stackRead, stackReadVarOff, stackWrite, stackWriteVarOff, touch } from './check-stack';
+
+export { BPF_MAX_VAR_OFF, stackBounds };
 import { coerceToSize, coerceToSizeSx } from './scalar-alu';
 
-/** Offsets beyond this are unbounded (`BPF_MAX_VAR_OFF`). */
-export const BPF_MAX_VAR_OFF = 1 << 29;
 /** Largest size a helper memory argument may have (`BPF_MAX_VAR_SIZ`). */
 export const BPF_MAX_VAR_SIZ = 1 << 29;
 /** The kernel struct behind each map type (`map_btf_id` of its `bpf_map_ops`). */
@@ -75,101 +76,31 @@ export function checkPtrOffReg(env: Env, idx: number, regno: number, r: Reg): vo
   }
 }
 
-/** The frame a stack pointer points into. */
-function stackFrame(env: Env, r: Reg): Frame {
-  return env.cur.frames[r.frameno] ?? curFrame(env.cur);
-}
-
-/**
- * `check_stack_access_within_bounds`; `what` is the kernel's `err_extra`: ` read from`,
- * ` write to`, ` indirect access to`. Returns [min, max) byte offsets relative to fp.
- */
-export function stackBounds(env: Env, idx: number, regno: number, r: Reg, off: number, size: number, what: string): [number, number] {
-  let lo: number;
-  let hi: number;
-  if (tnumIsConst(r.varOff)) {
-    lo = Number(BigInt.asIntN(64, r.varOff.value)) + r.off + off;
-    hi = lo + size;
-  } else {
-    if (r.smax >= BigInt(BPF_MAX_VAR_OFF) || r.smin <= -BigInt(BPF_MAX_VAR_OFF)) {
-      reject(`invalid unbounded variable-offset${what} stack R${regno}`, idx);
-    }
-    lo = Number(r.smin) + r.off + off;
-    hi = Number(r.smax) + r.off + off + size;
-  }
-  if (lo < -MAX_BPF_STACK || hi > 0 || size <= 0) {
-    if (tnumIsConst(r.varOff)) reject(`invalid${what} stack R${regno} off=${lo} size=${size}`, idx);
-    reject(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(r.varOff)} off=${off} size=${size}`, idx);
-  }
-  return [lo, hi];
-}
-
-function touch(env: Env, f: Frame, lo: number, hi: number): void {
-  if (-lo > f.depth) f.depth = -lo;
-  for (let a = lo; a < hi; a++) env.scratched.slots.add((-a - 1) >> 3);
-}
-
-/** Writes `size` bytes of `value` (undefined: unknown bytes) to the stack at fp-relative `lo`. */
-function stackWrite(env: Env, idx: number, f: Frame, lo: number, size: number, value: Reg | undefined, isSt: boolean, stImm: number): void {
-  const spi = (-lo - 1) >> 3;
-  touch(env, f, lo, lo + size);
-  if (value && isPointer(value) && size !== 8) reject('invalid size of register spill', idx);
-  // Clear spills overlapping the write (the kernel scrubs a partially overwritten spill to MISC).
-  for (let a = lo; a < lo + size; a++) {
-    const s = (-a - 1) >> 3;
-    if (f.spills[s]) {
-      f.spills[s] = undefined;
-      for (let j = 0; j < 8; j++) if (f.stack[s * 8 + j] === 'r') f.stack[s * 8 + j] = 'm';
-    }
-  }
-  if (size === 8 && (lo & 7) === 0 && (value !== undefined || isSt)) {
-    // save_register_state: a full aligned store keeps the register (or the stored constant).
-    const spill = value ? copyReg(value) : constScalar(BigInt(stImm));
-    f.spills[spi] = spill;
-    for (let j = 0; j < 8; j++) f.stack[spi * 8 + j] = 'r';
-    noteStackAccess(env, f.frameno, spi);
-    return;
-  }
-  const zero = value ? value.type === 'SCALAR_VALUE' && tnumIsConst(value.varOff) && value.varOff.value === 0n : isSt && stImm === 0;
-  // STACK_ZERO from a register that is not spilled: the zero must stay precise.
-  if (zero && value && (lo & 7) !== 0) markChainPrecision(env, env.slots[idx]!.src);
-  for (let a = lo; a < lo + size; a++) f.stack[-a - 1] = zero ? '0' : 'm';
-}
-
-/** Reads `size` bytes at fp-relative `lo` into a register value (`check_stack_read_fixed_off`). */
-function stackRead(env: Env, idx: number, f: Frame, lo: number, size: number): Reg {
-  const spi = (-lo - 1) >> 3;
-  touch(env, f, lo, lo + size);
-  const sp = f.spills[spi];
-  if (sp && (lo & 7) === 0 && size === 8) {
-    noteStackAccess(env, f.frameno, spi);
-    return copyReg(sp);
-  }
-  if (sp) {
-    if (sp.type !== 'SCALAR_VALUE') reject('invalid size of register fill', idx);
-    if (tnumIsConst(sp.varOff) && (lo & 7) === 0) {
-      noteStackAccess(env, f.frameno, spi);
-      const r = unknownScalar();
-      markKnown(r, tnumCast(sp.varOff, size).value);
-      return r;
-    }
-    return narrow(unknownScalar(), size);
-  }
-  let allZero = true;
-  for (let a = lo; a < lo + size; a++) {
-    const b = f.stack[-a - 1] ?? '?';
-    if (b === '?' && !env.privileged) reject(`invalid read from stack off ${lo}+${a - lo} size ${size}`, idx);
-    if (b !== '0') allZero = false;
-  }
-  return allZero ? constScalar(0n) : narrow(unknownScalar(), size);
-}
-
 /** A loaded value of `size` bytes: `coerce_reg_to_size(_sx)` of `r` (an unknown scalar by default). */
 export function narrow(r: Reg, size: number, signed = false): Reg {
   if (size >= 8 || r.type !== 'SCALAR_VALUE') return r;
   if (signed) coerceToSizeSx(r, size);
   else coerceToSize(r, size);
   return r;
+}
+
+/**
+ * `check_ptr_alignment`: stack accesses are always checked, others only when the access asks
+ * for strict alignment (atomics); x86 has efficient unaligned access otherwise.
+ */
+function checkAlignment(idx: number, r: Reg, off: number, size: number, strict: boolean): void {
+  if (isPktPointer(r) && !r.maybeNull) {
+    if (!strict || size === 1) return;
+    // NET_IP_ALIGN is 2 on the platforms where the kernel checks packet alignment.
+    const at = tnumAdd(r.varOff, tnumConst(BigInt(2 + r.off + off)));
+    if (!tnumIsAligned(at, size)) reject(`misaligned packet access off 2+${tnumStrn(r.varOff)}+${r.off}+${off} size ${size}`, idx);
+    return;
+  }
+  const desc = r.maybeNull ? '' : ({ PTR_TO_MAP_KEY: 'key ', PTR_TO_MAP_VALUE: 'value ', PTR_TO_CTX: 'context ', PTR_TO_STACK: 'stack ' } as Record<string, string>)[r.type] ?? '';
+  if (r.type === 'PTR_TO_STACK') strict = true;
+  if (!strict || size === 1) return;
+  const at = tnumAdd(r.varOff, tnumConst(BigInt(r.off + off)));
+  if (!tnumIsAligned(at, size)) reject(`misaligned ${desc}access off ${tnumStrn(r.varOff)}+${r.off}+${off} size ${size}`, idx);
 }
 
 /**
@@ -184,22 +115,25 @@ export function checkMemAccess(
   size: number,
   write: boolean,
   value: Reg | undefined,
-  stImm: number,
+  stImm: number | undefined,
   signed = false,
+  strictAlignment = false,
 ): Reg | undefined {
   const r = curFrame(env.cur).regs[regno]!;
   env.scratched.regs.add(regno);
+  checkAlignment(idx, r, off, size, strictAlignment);
   let out: Reg | undefined;
   const full = off + r.off;
   if (r.type === 'PTR_TO_CTX' && !r.maybeNull) {
     checkPtrOffReg(env, idx, regno, r);
-    // xdp_is_valid_access: egress_ifindex (offset 20) only in a BPF_XDP_DEVMAP program.
-    const ok = !write && full >= 0 && full < XDP_MD_SIZE && full % size === 0 && size === 4 && (full !== 20 || env.devmapProg === true);
+    // xdp_is_valid_access: egress_ifindex (offset 20) only in a BPF_XDP_DEVMAP program; sign-extending
+    // loads of the pointer fields (data, data_end, data_meta) are refused.
+    const ok = !write && full >= 0 && full < XDP_MD_SIZE && full % size === 0 && size === 4 && (full !== 20 || env.devmapProg === true) && !(signed && full <= 8);
     if (!ok) reject(`invalid bpf_context access off=${full} size=${size}`, idx);
     if (full === 0) out = pointer('PTR_TO_PACKET');
     else if (full === 4) out = pointer('PTR_TO_PACKET_END');
     else if (full === 8) out = pointer('PTR_TO_PACKET_META');
-    else out = narrow(unknownScalar(), 4);
+    else out = narrow(unknownScalar(), 4, signed);
     return out;
   }
   if ((r.type === 'PTR_TO_PACKET' || r.type === 'PTR_TO_PACKET_META') && !r.maybeNull) {
@@ -239,33 +173,22 @@ export function checkMemAccess(
     return write ? undefined : narrow(unknownScalar(), size, signed);
   }
   if (r.type === 'PTR_TO_STACK') {
-    const [lo] = stackBounds(env, idx, regno, r, off, size, write ? ' write to' : ' read from');
-    if (tnumIsConst(r.varOff) && lo % size !== 0) {
-      reject(`misaligned stack access off ${tnumIsConst(r.varOff) ? BigInt.asIntN(64, r.varOff.value) : tnumStr(r.varOff)}+${r.off}+${off} size ${size}`, idx);
-    }
+    const [lo, hi] = stackBounds(env, idx, regno, r, off, size, write ? ' write to' : ' read from');
     const f = stackFrame(env, r);
     if (!tnumIsConst(r.varOff)) {
-      // Variable-offset stack access (privileged only): writes make every byte in range MISC.
+      // Variable-offset stack access (privileged only).
       if (!env.privileged) reject(`R${regno} variable stack access prohibited for !root, var_off=${tnumStr(r.varOff)} off=${off}`, idx);
-      const lo2 = Number(r.smin) + r.off + off;
-      const hi2 = Number(r.smax) + r.off + off + size;
-      touch(env, f, lo2, hi2);
       if (write) {
-        for (let a = lo2; a < hi2; a++) {
-          const s = (-a - 1) >> 3;
-          if (f.spills[s]) { f.spills[s] = undefined; for (let j = 0; j < 8; j++) f.stack[s * 8 + j] = 'm'; }
-          if (f.stack[-a - 1] !== '0' || !(value && tnumIsConst(value.varOff) && value.varOff.value === 0n)) f.stack[-a - 1] = 'm';
-        }
+        stackWriteVarOff(env, f, lo, hi, value, stImm);
         return undefined;
       }
-      return narrow(unknownScalar(), size);
+      return narrow(stackReadVarOff(env, f, lo, hi), size, signed);
     }
     if (write) {
-      stackWrite(env, idx, f, lo, size, value, value === undefined, stImm);
+      stackWrite(env, idx, f, lo, size, value, stImm);
       return undefined;
     }
-    const v = stackRead(env, idx, f, lo, size);
-    return narrow(v, size, signed);
+    return narrow(stackRead(env, idx, f, lo, size), size, signed);
   }
   if (r.type === 'CONST_PTR_TO_MAP' && env.privileged) {
     // check_ptr_to_map_access: root may read `struct bpf_map` fields (BTF-typed in the kernel;

@@ -100,11 +100,12 @@ export function regString(r: Reg, maps: readonly MapSpec[], curFrameno = 0): str
   return `${s}(${parts.join(',')})`;
 }
 
-/** One stack slot as the log prints it (`fp-8=0000????` or `fp-8=ctx()`); undefined if empty. */
+/**
+ * One stack slot as the log prints it (`fp-8=0000????`, `fp-8=ctx()`, or for a narrow spill
+ * the bytes above it then the register: `fp-8=0000scalar()`); undefined if empty.
+ */
 export function slotString(f: Frame, spi: number, maps: readonly MapSpec[]): string | undefined {
-  const sp = f.spills[spi];
   const name = `fp${-(spi + 1) * 8}`;
-  if (sp) return `${name}=${regString(sp, maps, f.frameno)}`;
   let s = '';
   let any = false;
   for (let j = 0; j < 8; j++) {
@@ -112,7 +113,10 @@ export function slotString(f: Frame, spi: number, maps: readonly MapSpec[]): str
     if (b !== '?') any = true;
     s += b;
   }
-  return any ? `${name}=${s}` : undefined;
+  if (!any) return undefined;
+  const sp = f.stack[spi * 8 + 7] === 'r' ? f.spills[spi] : undefined;
+  if (sp) return `${name}=${s.slice(0, s.indexOf('r'))}${regString(sp, maps, f.frameno)}`;
+  return `${name}=${s}`;
 }
 
 /**

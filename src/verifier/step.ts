@@ -10,6 +10,7 @@ import { condJump } from './check-jmp';
 import { checkMemAccess } from './check-mem';
 import { checkKfuncCall } from './check-kfunc';
 import { type Env, reject } from './env';
+import { regTypeStr } from './print';
 import { constScalar, isPointer, notInit, pointer, unknownScalar, type Reg } from './reg-state';
 import { type Checkpoint, type Explored, findPrevEntry } from './visited';
 import { widenImprecise } from './prune';
@@ -111,18 +112,12 @@ export function step(
       if (k.op === 'cmpxchg') readReg(env, idx, 0);
       if (isPointer(v) && !env.privileged) reject(`R${ins.src} leaks addr into mem`, idx);
       if (d.type === 'PTR_TO_CTX' || d.type === 'PTR_TO_PACKET' || d.type === 'PTR_TO_PACKET_META') {
-        reject(`BPF_ATOMIC stores into R${ins.dst} ${d.type === 'PTR_TO_CTX' ? 'ctx' : 'pkt'} is not allowed`, idx);
+        reject(`BPF_ATOMIC stores into R${ins.dst} ${regTypeStr(d)} is not allowed`, idx);
       }
-      if (v.type !== 'SCALAR_VALUE' && k.op !== 'xchg' && k.op !== 'cmpxchg') {
-        reject(`R${ins.src} leaks addr into mem`, idx);
-      }
-      checkMemAccess(env, idx, ins.dst, ins.off, k.size, false, undefined, 0);
-      checkMemAccess(env, idx, ins.dst, ins.off, k.size, true, unknownScalar(), 0);
-      if (k.fetch) {
-        const r = unknownScalar();
-        const outReg = k.op === 'cmpxchg' ? 0 : ins.src;
-        writeReg(env, idx, outReg, k.size === 4 ? zext(r) : r);
-      }
+      // check_atomic_rmw: read the location (a fetch loads it into its register), then write it.
+      const loaded = checkMemAccess(env, idx, ins.dst, ins.off, k.size, false, undefined, 0, false, true)!;
+      if (k.fetch) writeReg(env, idx, k.op === 'cmpxchg' ? 0 : ins.src, loaded);
+      checkMemAccess(env, idx, ins.dst, ins.off, k.size, true, undefined, undefined, false, true);
       return next(idx + 1);
     }
     case 'ja':
@@ -201,14 +196,6 @@ export function step(
     }
   }
   return next(idx + 1);
-}
-
-function zext(r: Reg): Reg {
-  r.umax = 0xffffffffn;
-  r.smin = 0n;
-  r.smax = 0xffffffffn;
-  r.varOff = { value: 0n, mask: 0xffffffffn };
-  return r;
 }
 
 /** Records the stack depth each frame reached (`subprog_info[].stack_depth`). */

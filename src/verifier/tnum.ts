@@ -146,7 +146,14 @@ export const tnumClearSubreg = (a: Tnum): Tnum => tnumLshift(tnumRshift(a, 32), 
 export const tnumWithSubreg = (a: Tnum, sub: Tnum): Tnum => tnumOr(tnumClearSubreg(a), tnumSubreg(sub));
 /** `tnum_const_subreg`. */
 export const tnumConstSubreg = (a: Tnum, v: bigint): Tnum => tnumWithSubreg(a, tnumConst(v & U32_MAX));
-/** `tnum_strn` format: `(0x0; 0xff)`. */
+/** `tnum_strn` format of an unknown tnum: `(0x0; 0xff)`. */
 export function tnumStr(a: Tnum): string {
   return `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
 }
+/** `tnum_strn`: a known constant as a number (decimal up to U16_MAX), otherwise `(0x0; 0xff)`. */
+export function tnumStrn(a: Tnum): string {
+  if (a.mask === 0n) return a.value <= 0xffffn ? `${a.value}` : `0x${a.value.toString(16)}`;
+  return tnumStr(a);
+}
+/** `tnum_is_aligned`. */
+export const tnumIsAligned = (a: Tnum, size: number): boolean => size === 0 || ((a.value | a.mask) & BigInt(size - 1)) === 0n;

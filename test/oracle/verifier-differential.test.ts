@@ -21,9 +21,6 @@ const stored: Record<string, KernelVerdict> = existsSync(FIXTURE) ? JSON.parse(r
 
 /** Rejected cases whose level-1 log still differs from the kernel's, and why. */
 const KNOWN_LOG_GAPS: Record<string, string> = {
-  range_ldsx_negative: 'sub-register spills: a 1-byte store of a scalar at fp-8 is a partial spill in the kernel (fp-8=0000???scalar())',
-  map_update_value_short: 'sub-register spills: a 4-byte BPF_ST at fp-8 is a partial spill of the constant (fp-8=00000)',
-  map_array_lookup_key_oob: 'sub-register spills: a 4-byte store of r2=9 at fp-8 is a partial spill (fp-8=00009)',
   prec_diamonds_6_offset_oob: 'bounds: after `r1 &= 2; if r1 == 0` the kernel knows r1=2 on the other side (a tnum with one unknown bit and umin >= 1)',
 };
 

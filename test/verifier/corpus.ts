@@ -13,6 +13,7 @@ import {
 } from './builder';
 import { BOUNDS_CASES } from './corpus-bounds';
 import { STATE_CASES } from './corpus-states';
+import { STACK_CASES } from './corpus-stack';
 
 const H = (n: string): number => helperId(n)!;
 const HASH = (ks = 4, vs = 8): CaseMap => ({ type: 1, keySize: ks, valueSize: vs, maxEntries: 16 });
@@ -536,4 +537,4 @@ add('branch_many_paths_stack', [
 ]);
 
 /** The whole corpus. */
-export const CORPUS: readonly Case[] = [...cases, ...BOUNDS_CASES, ...STATE_CASES];
+export const CORPUS: readonly Case[] = [...cases, ...BOUNDS_CASES, ...STATE_CASES, ...STACK_CASES];
