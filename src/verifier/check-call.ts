@@ -8,7 +8,7 @@ import { type Instruction, helperName, HELPER_NAMES } from '../isa';
 import { type HelperArg, notEmulatedMessage, protoModelled, xdpHelperProto } from '../isa/helper-protos';
 import { BPF_MAP_TYPE } from '../object/types';
 import { readReg } from './check-alu';
-import { BPF_MAX_VAR_SIZ, checkHelperMem, checkPtrOffReg } from './check-mem';
+import { BPF_MAX_VAR_SIZ, checkAlignment, checkHelperMem, checkPtrOffReg } from './check-mem';
 import { spilledReg } from './check-stack';
 import { type Env, reject } from './env';
 import { markChainPrecision, markSlotPrecise } from './precision';
@@ -97,14 +97,6 @@ function stackConstKey(env: Env, r: Reg, size: number): bigint | undefined {
   // The lookup's result depends on the key's value: the spilled constant must stay precise.
   markSlotPrecise(env, f.frameno, spi);
   return sp.varOff.value;
-}
-
-/** check_ptr_alignment(strict) of a MEM_ALIGNED argument on the stack or in a map value. */
-function checkArgAlignment(idx: number, r: Reg, size: number): void {
-  if (!tnumIsConst(r.varOff) || (r.type !== 'PTR_TO_STACK' && r.type !== 'PTR_TO_MAP_VALUE')) return;
-  const v = Number(BigInt.asIntN(64, r.varOff.value));
-  if ((v + r.off) % size === 0) return;
-  reject(`misaligned ${r.type === 'PTR_TO_STACK' ? 'stack' : 'value'} access off ${v}+${r.off}+0 size ${size}`, idx);
 }
 
 /**
@@ -246,7 +238,7 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
         }
         checkHelperMem(env, idx, regno, arg.size ?? 0, !arg.rdonly, !!arg.uninit, false);
         // check_func_arg: the access first, then the alignment of a MEM_ALIGNED argument.
-        if (arg.aligned) checkArgAlignment(idx, r, arg.size ?? 1);
+        if (arg.aligned) checkAlignment(idx, r, 0, arg.size ?? 1, true);
         break;
       case 'ARG_PTR_TO_SPIN_LOCK':
         processSpinLock(env, idx, regno, r, arg, name === 'spin_lock');

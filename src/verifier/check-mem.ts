@@ -88,7 +88,7 @@ export function narrow(r: Reg, size: number, signed = false): Reg {
  * `check_ptr_alignment`: stack accesses are always checked, others only when the access asks
  * for strict alignment (atomics); x86 has efficient unaligned access otherwise.
  */
-function checkAlignment(idx: number, r: Reg, off: number, size: number, strict: boolean): void {
+export function checkAlignment(idx: number, r: Reg, off: number, size: number, strict: boolean): void {
   if (isPktPointer(r) && !r.maybeNull) {
     if (!strict || size === 1) return;
     // NET_IP_ALIGN is 2 on the platforms where the kernel checks packet alignment.

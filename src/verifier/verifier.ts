@@ -43,8 +43,10 @@ export interface VerifyOptions {
 /** The verdict and kernel-style log of one verification. */
 export interface VerifyResult {
   accepted: boolean;
-  /** The kernel's message for the fault, when rejected. */
+  /** The kernel's message for the fault, when rejected: the last line it prints for it. */
   error?: string;
+  /** Every line the kernel prints for the fault (`invalid access to packet, ...` before `error`). */
+  messages?: string[];
   /** Instruction (slot) index of the fault. */
   insn?: number;
   /** errno the kernel's BPF_PROG_LOAD would fail with. */
@@ -104,7 +106,10 @@ export function verifyProgram(prog: ProgramSpec, maps: readonly MapSpec[], opts:
     }
     const log = level === 0 ? '' : lines.join('\n') + '\n';
     if (!err) return { accepted: true, log, stats };
-    return { accepted: false, error: err.message, insn: err.insn, errno: err.errno, log, stats };
+    // The error is the kernel's last line (`R2 offset is outside of the packet` after `invalid
+    // access to packet, ...`): the one users search for. State dumps are not messages.
+    const messages = [err.message, ...err.more.filter((l) => !/^(cur|old) state:/.test(l))];
+    return { accepted: false, error: messages.at(-1)!, messages, insn: err.insn, errno: err.errno, log, stats };
   };
   try {
     if (opts.progType !== undefined && opts.progType !== 6) reject(`unsupported program type ${opts.progType}`, 0, 'EINVAL');

@@ -32,7 +32,8 @@ describe('xdpts verify', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('rejected at insn 1');
     expect(r.stderr).toContain('xdp_bad.c:9: return *(unsigned char *)(data + 20);');
-    expect(r.stderr).toContain('invalid access to packet, off=20 size=1, R1(id=0,off=20,r=0)');
+    expect(r.stderr).toContain("xdp_bad.c:9: return *(unsigned char *)(data + 20);): R1 offset is outside of the packet\n");
+    expect(r.stderr).toContain('  invalid access to packet, off=20 size=1, R1(id=0,off=20,r=0)');
   });
 
   it('prints the kernel-style log at --log-level 1', () => {
@@ -57,7 +58,7 @@ describe('xdpts verify', () => {
     const r = xdpts('verify', BAD, '--json', '--log-level', '2');
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ accepted: false, error: 'invalid access to packet, off=20 size=1, R1(id=0,off=20,r=0)', insn: 1 });
+    expect(j).toMatchObject({ accepted: false, error: 'R1 offset is outside of the packet', insn: 1 });
     expect(j.log).toContain('processed 2 insns');
     expect(JSON.parse(xdpts('verify', 'fixtures/c/xdp_drop.o', '--json').stdout)).toMatchObject({ accepted: true, program: 'xdp_drop_prog' });
   });

@@ -63,13 +63,14 @@ export function errorLines(log: string): string[] {
   let last = -1;
   for (let k = 0; k < end; k++) if (/^\d+: \([0-9a-f]{2}\)/.test(lines[k]!)) last = k;
   const cut = (l: string): string => l.replace(/processed \d+ insns \(limit.*$/, '');
-  const block = lines.slice(last + 1, end).filter((l) => !l.startsWith('; ')).map(cut);
+  // Source lines (`; ...`) and the state dumps after `infinite loop detected` are not messages.
+  const block = lines.slice(last + 1, end).filter((l) => !l.startsWith('; ') && !/^(cur|old) state:/.test(l)).map(cut);
   return block.length > 0 || end === lines.length ? block : [cut(lines[end]!)].filter((l) => l.length > 0);
 }
 
-/** The error line of a kernel log (`R0 !read_ok`): the first line after the last instruction, or '' when accepted. */
+/** The error line of a kernel log (`R0 !read_ok`): the last line the kernel printed for the error, or '' when accepted. */
 export function kernelErrorLine(log: string): string {
-  return errorLines(log)[0] ?? '';
+  return errorLines(log).at(-1) ?? '';
 }
 
 /** The `processed N insns ...` statistics line of a log (without what runs into it). */

@@ -50,7 +50,8 @@ processed 10 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_sta
     const r = run([...PKT, BPF_LDX_MEM('b', 0, 2, 14), BPF_EXIT_INSN()], { logLevel: 1 });
     expect(r.accepted).toBe(false);
     expect(r.insn).toBe(2);
-    expect(r.error).toBe('invalid access to packet, off=14 size=1, R2(id=0,off=14,r=0)');
+    expect(r.error).toBe('R2 offset is outside of the packet');
+    expect(r.messages).toEqual(['invalid access to packet, off=14 size=1, R2(id=0,off=14,r=0)', 'R2 offset is outside of the packet']);
     expect(r.log).toContain('2: (71) r0 = *(u8 *)(r2 +14)\ninvalid access to packet');
     expect(r.log).toMatch(/processed 3 insns \(limit 1000000\)/);
   });

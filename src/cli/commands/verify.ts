@@ -49,7 +49,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
             program: prog.name,
             section: prog.section,
             accepted: r.accepted,
-            ...(r.error !== undefined ? { error: r.error } : {}),
+            ...(r.error !== undefined ? { error: r.error, messages: r.messages } : {}),
             ...(r.insn !== undefined ? { insn: r.insn } : {}),
             ...(line ? { source: { file: line.fileName, line: line.lineNum, col: line.lineCol, text: line.line } } : {}),
             log: r.log,
@@ -64,6 +64,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         }
         const where = line ? ` (${line.fileName}:${line.lineNum}: ${line.line.trim()})` : '';
         err(`${file}: ${prog.name} (section ${prog.section}): rejected at insn ${r.insn ?? '?'}${where}: ${r.error}`);
+        // The kernel's earlier lines for the same fault carry the details (offsets, sizes).
+        for (const m of (r.messages ?? []).slice(0, -1)) err(`  ${m}`);
         return EXIT_FAIL;
       }),
     );
