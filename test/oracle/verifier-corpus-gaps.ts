@@ -7,10 +7,6 @@
 
 /** Programs the kernel refuses and xdpts accepts (target: none). */
 export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
-  'atomics/at_mv_misaligned32':
-    'A7 misaligned map value access (atomics) not detected - kernel: EACCES misaligned value access off 0+0+3 size 4; xdpts: OK',
-  'atomics/at_mv_misaligned64':
-    'A7 misaligned map value access (atomics) not detected - kernel: EACCES misaligned value access off 0+0+4 size 8; xdpts: OK',
   'atomics/at_mv_ro_map':
     'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=8; xdpts: OK',
   'atomics/at_mv_wo_map_fetch':
@@ -21,8 +17,6 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
     'A13 atomic op on a variable-offset stack pointer - kernel: EACCES variable offset stack pointer cannot be passed into helper function; var_off=(0x0; 0x8) off=-16 size=8; xdpts: OK',
   'calls/call_global_ptr_arg':
     'A10 global subprogram args come from its BTF prototype: int f(void) has no readable R1 - kernel: EACCES R1 !read_ok; xdpts: OK',
-  'ctx/ctx_ldsx_s32_data':
-    'A4 sign-extending loads of converted ctx fields (data, data_end, meta) - kernel: EACCES invalid bpf_context access off=0 size=4; xdpts: OK',
   'globals/gl_outer_value_arith':
     'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R0 pointer arithmetic on map_ptr prohibited; xdpts: OK',
   'globals/gp_call_scalar_with_ptr':
@@ -55,8 +49,6 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
 export const KNOWN_WRONG_REJECTS: Record<string, string> = {
-  'atomics/at_stk_src_ptr':
-    'R6 privileged programs may store pointers to the stack with atomics - kernel: OK ; xdpts: EACCES R10 leaks addr into mem',
   'bounds/bd_two_regs_diff_id':
     'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
   'bounds/bd_linked_plus_const':
@@ -69,26 +61,10 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
     'R16 a nullable map value is accepted for ARG_PTR_TO_MEM_OR_NULL - kernel: OK ; xdpts: EACCES R1 type=map_value_or_null expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
   'jmp/jd_copy_plus_const_learns':
     'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES frame pointer is read only',
-  'ldsx/sx_s8_stack_const':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
-  'ldsx/sx_s8_stack_const_pos':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
-  'ldsx/sx_s16_stack_const':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
-  'ldsx/sx_s32_stack_const':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
-  'ldsx/sx_s8_masked_positive':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES frame pointer is read only',
   'ldsx/sx_movsx_s32_varoff_stack':
     'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
   'ldsx/sx_movsx_s32_varoff_w':
     'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
-  'map_value/mv_array_const_key_reg':
-    'R9 ARRAY lookup with an in-bounds constant key is non-NULL - kernel: OK ; xdpts: EACCES R0 invalid mem access \'map_value_or_null\'',
-  'map_value/mv_array_const_key_imm':
-    'R9 ARRAY lookup with an in-bounds constant key is non-NULL - kernel: OK ; xdpts: EACCES R0 invalid mem access \'map_value_or_null\'',
-  'ptr/pt_atomic_ptr_into_map':
-    'kernel: OK ; xdpts: EACCES R10 leaks addr into mem',
   'ptr/pt_cmp_value_or_null_ptrs':
     'kernel: OK ; xdpts: EACCES R6 invalid mem access \'map_value_or_null\'',
   'raw/raw_exit_reserved':
@@ -107,78 +83,10 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
     'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
   'sock/sk_tuple_pkt':
     'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'spill/sp_const_u32_u32':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES R0 unbounded memory access, make sure to bounds check any such access',
-  'spill/sp_const_u16_u16':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
-  'spill/sp_const_u8_u8':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
-  'spill/sp_imm_u32_u32':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES R0 unbounded memory access, make sure to bounds check any such access',
-  'spill/sp_imm_u16_u16':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
-  'spill/sp_imm_u8_u8':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
-  'spill/sp_range_u32':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES R7 unbounded memory access, make sure to bounds check any such access',
-  'spill/sp_range_u16':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
-  'spill/sp_range_u8':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
-  'spill/sp_range_u64_fill_u32':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: OK ; xdpts: EACCES R7 unbounded memory access, make sure to bounds check any such access',
-  'spill/sp_zero_slot_u8_read':
-    'R3 STACK_ZERO: narrow reads of a zeroed slot are known zero - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=295 size=8',
-  'spill/sp_zero_slot_u32_upper':
-    'R3 STACK_ZERO: narrow reads of a zeroed slot are known zero - kernel: OK ; xdpts: EACCES R0 unbounded memory access, make sure to bounds check any such access',
-  'spill/sp_id_u64_bound_carries':
-    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
-  'spill/sp_id_u32_bound_carries':
-    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R7 unbounded memory access, make sure to bounds check any such access',
-  'spill/sp_id_fill_then_bound':
-    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
-  'spill/sp_id_dead_branch_u32':
-    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R9 !read_ok',
-  'spill/sp_id_dead_branch_u16':
-    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R9 !read_ok',
-  'spill/sp_id_dead_branch_u8_of_u64':
-    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: OK ; xdpts: EACCES R9 !read_ok',
 };
 
 /** Both refuse, with a different last error line (target: at least 95% equal). */
 export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
-  'atomics/at_stk_misaligned':
-    'A8 misaligned stack access not detected - kernel: EACCES misaligned stack access off 0+0+-4 size 8; xdpts: EACCES invalid read from stack R10 off=-4 size=8',
-  'atomics/at_mv_add_oob':
-    'A7 misaligned map value access (atomics) not detected - kernel: EACCES misaligned value access off 0+0+44 size 8; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'bounds/bd_ult_49':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=1',
-  'bounds/bd_mul_const_over':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=49 size=1',
-  'bounds/bd_lsh_over':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=60 size=1',
-  'bounds/bd_or_const_over':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
-  'bounds/bd_arsh_negative':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
-  'bounds/bd_jset_no_bound':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
-  'bounds/bd_jset_low_bits':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
-  'bounds/bd_bswap16_unbounded':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
-  'calls/call_pkt_check_in_callee_then_read':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'calls/call_pkt_arg_unchecked':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R1(id=0,off=0,r=0)',
-  'calls/call_value_arg_oob':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'globals/gl_ro_arr_past':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=24 off=24 size=4',
-  'globals/gl_data_past':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=8 off=8 size=8',
-  'globals/gl_bss_var_index_over':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R6 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=32 off=32 size=4',
   'globals/gl_outer_inner_not_checked':
     'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R1 type=map_ptr_or_null expected=map_ptr; xdpts: EACCES R1 type=map_value_or_null expected=map_ptr',
   'globals/gl_outer_inner_value_oob':
@@ -189,134 +97,8 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EACCES R1 invalid mem access \'mem_or_null\'; xdpts: EACCES R1 invalid mem access \'scalar\'',
   'globals/gp_call_ctx_wrong':
     'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EINVAL Caller passes invalid args into func#1 (\'gp_ctx\'); xdpts: EACCES invalid read from stack R1 off=12 size=4',
-  'helpers/hp_csum_map_value_over':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=0 size=52',
-  'helpers/hp_csum_map_value_off_over':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'helpers/hp_csum_pkt_short_check':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=8, R1(id=0,off=0,r=4)',
-  'helpers/hp_csum_pkt_unchecked':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=8, R1(id=0,off=0,r=0)',
-  'helpers/hp_key_pkt':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=8, R2(id=0,off=0,r=0)',
-  'helpers/hp_ringbuf_reserve_leak':
-    'kernel: EINVAL BPF_EXIT instruction in main prog would lead to reference leak; xdpts: EACCES Unreleased reference id=2 alloc_insn=4',
-  'helpers/hp_ringbuf_reserve_write_past':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to memory, mem_size=16 off=16 size=8',
-  'helpers/hp_for_each_map_elem_oob':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R3 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'ldsx/sx_s16_value_oob':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=47 size=2',
-  'ldsx/sx_s8_pkt_oob':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=1 size=1, R2(id=0,off=1,r=1)',
-  'ldsx/sx_s8_pkt_then_and':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=1,off=0,r=0)',
-  'loops/lp_pkt_walk_no_check':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'loops/lp_value_walk_oob':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=4',
-  'map_value/mv_rd_u32_45':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=45 size=4',
-  'map_value/mv_rd_u32_48':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=4',
-  'map_value/mv_rd_u64_41':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=41 size=8',
-  'map_value/mv_rd_u8_48':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=1',
-  'map_value/mv_rd_small_u32_8':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=8 off=8 size=4',
-  'map_value/mv_rd_byte_u16_0':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=1 off=0 size=2',
-  'map_value/mv_rd_neg_off':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=-4 size=4',
-  'map_value/mv_wr_u64_44':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'map_value/mv_var_masked_over':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=8',
-  'map_value/mv_var_umax_check_off1':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=45 size=4',
-  'map_value/mv_var_rsh':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
-  'map_value/mv_var_then_const_off':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=47 size=8',
-  'map_value/mv_var_then_const_off_over':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=8',
-  'map_value/mv_ptr_as_key_off_end':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=46 size=4',
   'map_value/mv_lookup_ringbuf':
     'kernel: EACCES invalid zero-sized read; xdpts: EACCES cannot pass map_type 27 into func bpf_map_lookup_elem#1',
-  'packet/pkt_rd_u8_past':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)',
-  'packet/pkt_rd_u16_straddle':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=13 size=2, R2(id=0,off=13,r=14)',
-  'packet/pkt_rd_u32_past':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=17 size=4, R2(id=0,off=17,r=20)',
-  'packet/pkt_rd_u64_past':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=1 size=8, R2(id=0,off=1,r=8)',
-  'packet/pkt_rd_neg_off':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=-1 size=1, R2(id=0,off=-1,r=8)',
-  'packet/pkt_rd_zero_check':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'packet/pkt_rd_over_max_check':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'packet/pkt_wr_u8_past':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)',
-  'packet/pkt_wr_u32_past':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=5 size=4, R2(id=0,off=5,r=8)',
-  'packet/pkt_cmp_gt_wrong_side':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=8, R2(id=0,off=0,r=0)',
-  'packet/pkt_cmp_ge_taken_one_less':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=4 size=4, R2(id=0,off=4,r=0)',
-  'packet/pkt_cmp_jmp32_no_range':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'packet/pkt_cmp_eq_no_range':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'packet/pkt_no_check':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'packet/pkt_ptr_sub_ptr_len':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'packet/pkt_data_sub_const':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=-8 size=1, R2(id=0,off=-8,r=8)',
-  'packet/pkt_range_advanced_ptr_oob':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R4 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=14 size=1, R4(id=0,off=14,r=14)',
-  'packet/pkt_var_off_no_recheck':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=4, R2(id=1,off=0,r=0)',
-  'packet/pkt_var_off_ihl_short_check':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R4 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=16 size=2, R4(id=1,off=16,r=16)',
-  'packet/pkt_var_off_large_mask':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=1,off=0,r=0)',
-  'packet/meta_read_no_check':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'packet/meta_read_past_data':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=8 size=1, R2(id=0,off=8,r=8)',
-  'packet/meta_checked_against_end':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)',
-  'parsers/c_eth_proto_off_by_one':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=13 size=1, R1(id=0,off=13,r=13)',
-  'parsers/c_ipv4_ihl_no_recheck':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=16 size=2, R2(id=1,off=16,r=0)',
-  'parsers/c_ipv4_tot_len_unbounded':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=13 size=1, R2(id=1,off=13,r=0)',
-  'parsers/c_count_by_proto_unchecked_index':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=1024 size=4',
-  'precision/pr_diamonds_offset_unchecked':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
-  'precision/pr_two_paths_second_oob':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'precision/pr_prune_needs_precise_stack':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'precision/pr_prune_through_call':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'precision/pr_scalar_id_lost_by_alu':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
-  'precision/pr_pkt_range_two_paths':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R2 offset is outside of the packet; xdpts: EACCES invalid access to packet, off=8 size=8, R2(id=0,off=8,r=8)',
-  'precision/pr_w_precise_through_mov32':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'precision/pr_precise_through_alu':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
-  'precision/pr_precise_through_atomic':
-    'kernel: EACCES R9 min value is outside of the allowed memory range; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
   'raw/raw_opcode_00':
     'kernel: EINVAL Invalid insn code at line_info[0].insn_off; xdpts: EINVAL unknown opcode 00',
   'raw/raw_mov_imm_off_set':
@@ -377,28 +159,8 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R1 type=fp expected=ctx; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
   'sock/sk_return_sock':
     'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EINVAL BPF_EXIT instruction in main prog would lead to reference leak; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'spill/sp_const_u64_u64_oob':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=48 size=1',
-  'spill/sp_const_u32_u32_oob':
-    'R15 narrow spills (u8/u16/u32) of scalars keep their constant/range on fill - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES R0 unbounded memory access, make sure to bounds check any such access',
-  'spill/sp_const_u8_u16_fill':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R0 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=65535 size=1',
-  'spill/sp_range_too_big':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R7 max value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=63 size=1',
-  'spill/sp_ptr_value_adj_fill_oob':
-    'M0 last line: xdpts reports the first of the kernel\'s two lines - kernel: EACCES R1 min value is outside of the allowed memory range; xdpts: EACCES invalid access to map value, value_size=48 off=44 size=8',
   'spill/sp_id_broken_by_write':
     'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: EACCES R7 min value is negative, either use unsigned index or do a if (index >=0) check.; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
-  'stack/stk_u64_m4_misaligned':
-    'A8 misaligned stack access not detected - kernel: EACCES misaligned stack access off 0+0+-4 size 8; xdpts: EACCES invalid write to stack R10 off=-4 size=8',
-  'stack/stk_var_read_past_init':
-    'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset read from stack R2 var_off=(0x0; 0x1f) off=-24 size=1; xdpts: EACCES invalid variable-offset read from stack R2 var_off=(0x0; 0x1f) off=8 size=1',
-  'stack/stk_var_read_crosses_top':
-    'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset read from stack R2 var_off=(0x0; 0xf) off=-8 size=1; xdpts: EACCES invalid variable-offset read from stack R2 var_off=(0x0; 0xf) off=0 size=1',
-  'stack/stk_var_write_crosses_top':
-    'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EINVAL invalid variable-offset write to stack R2 var_off=(0x0; 0xf) off=-8 size=1; xdpts: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xf) off=0 size=1',
-  'stack/stk_var_write_big_range':
-    'M1 variable-offset stack message: the kernel prints the fixed offset (and EINVAL) - kernel: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xfff) off=-4096 size=1; xdpts: EACCES invalid variable-offset write to stack R2 var_off=(0x0; 0xfff) off=0 size=1',
 };
 
 /** Both accept, with a different processed-instruction or state count (target: at least 90% equal). */
