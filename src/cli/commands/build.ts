@@ -9,9 +9,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { basename, extname, join, dirname } from 'node:path';
 import { assemble } from '../../asm';
-import { loadObject, writeElf } from '../../object';
+import { loadObject, SHF_EXECINSTR, SHT_NOBITS, writeElf } from '../../object';
 import { UsageError } from '../../util/errors';
-import { CliFailure, EXIT_FAIL, out, outJson, runCommand, type CommonOptions } from '../output';
+import { CliFailure, EXIT_FAIL, err, out, outJson, runCommand, type CommonOptions } from '../output';
 import type { RegisterCommand } from './index';
 
 interface BuildOptions extends CommonOptions {
@@ -91,12 +91,21 @@ export function buildFile(input: string, opts: BuildOptions): Record<string, unk
   if (result.kind === 'raw') {
     const output = opts.output ?? `${stem}.bin`;
     writeFileSync(output, result.bytes);
-    return { output, format: 'raw', size: result.bytes.length, insns: result.bytes.length / 8 };
+    return { output, format: 'raw', size: result.bytes.length, insns: result.bytes.length / 8, ...noInsnsWarning(input, result.bytes.length) };
   }
   const bytes = writeElf(result.elf);
   const output = opts.output ?? `${stem}.o`;
   writeFileSync(output, bytes);
-  return summarize(output, 'elf', bytes);
+  const code = result.elf.sections.filter((s) => (s.flags & SHF_EXECINSTR) !== 0 && s.type !== SHT_NOBITS).reduce((n, s) => n + s.size, 0);
+  return { ...summarize(output, 'elf', bytes), ...noInsnsWarning(input, code) };
+}
+
+/**
+ * llvm-mc and clang accept a source with no instructions silently; the output then holds nothing
+ * to load, which is almost always a mistake (an empty or wrong file), so xdpts warns (exit stays 0).
+ */
+function noInsnsWarning(input: string, codeBytes: number): { warnings?: string[] } {
+  return codeBytes === 0 ? { warnings: [`${input}: no instructions: the output holds no program`] } : {};
 }
 
 function summarize(output: string, format: string, bytes: Uint8Array): Record<string, unknown> {
@@ -127,6 +136,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .action((file: string, opts: BuildOptions) =>
       runCommand(opts.json, setExit, () => {
         const r = buildFile(file, opts);
+        if (!opts.json) for (const w of (r['warnings'] as string[] | undefined) ?? []) err(`xdpts: warning: ${w}`);
         // Like clang and llvm-mc, a successful build prints nothing unless asked (--json, -v).
         if (opts.json) outJson(r);
         else if (opts.verbose) {

@@ -1,7 +1,8 @@
 /**
  * `xdpts disasm FILE` — the llvm-objdump -d role: the same listing as LLVM 19's
  * `llvm-objdump -d [-r] --mcpu=v4`, per section and symbol. A raw instruction file (no ELF
- * magic, as `xdpts build --raw` writes) is listed as one anonymous block.
+ * magic, as `xdpts build --raw` writes; read as such only with --raw or a .bin name) is listed as
+ * one anonymous block.
  */
 import type { Command } from 'commander';
 import { disassemble, formatOrUndefined, UNKNOWN_TEXT } from '../../asm';
@@ -11,14 +12,15 @@ import { toHex } from '../../util/hex';
 import { UsageError } from '../../util/errors';
 import { out, outJson, runCommand, type CommonOptions } from '../output';
 import { readInput } from './build';
+import { inputKind } from './input-kind';
 import type { RegisterCommand } from './index';
 
 interface DisasmOptions extends CommonOptions {
   reloc?: boolean;
   target?: string;
+  raw?: boolean;
 }
 
-const isElf = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 
 /** One listed instruction, for `--json`. */
 interface JsonInsn {
@@ -57,12 +59,13 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .description('disassemble a BPF object like llvm-objdump -d (or a raw instruction file)')
     .argument('<file>', 'ELF object (.o) or raw instructions (.bin)')
     .option('-r, --reloc', 'show relocations, like llvm-objdump -r')
+    .option('--raw', 'read the file as raw instructions (implied by a .bin name)')
     .option('--target <target>', 'byte order of a raw file: bpfel (default) or bpfeb')
     .option('--json', 'print sections, symbols and instructions as JSON')
     .action((file: string, opts: DisasmOptions) =>
       runCommand(opts.json, setExit, () => {
         const bytes = new Uint8Array(readInput(file));
-        if (!isElf(bytes)) {
+        if (inputKind(file, bytes, opts.raw) === 'raw') {
           const endian = opts.target === 'bpfeb' ? 'be' : 'le';
           const rows = listRaw(bytes, endian);
           if (opts.json) outJson({ file, format: 'raw', insns: rows });

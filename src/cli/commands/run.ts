@@ -21,6 +21,7 @@ import { CliFailure, EXIT_FAIL, EXIT_OK, err, errorJson, out, outJson, runComman
 import { readInput } from './build';
 import { Tracer, type Engine, type VmProgram } from '../../vm';
 import type { RegisterCommand } from './index';
+import { inputKind } from './input-kind';
 import { runLive } from './run-live';
 import { LateTracer, parseMaxSteps, traceJson, traceText } from './run-trace';
 import { applyMapInit, type MapLayouts } from './run-maps';
@@ -46,12 +47,11 @@ interface RunOptions extends CommonOptions {
   trace?: boolean;
   traceJson?: boolean;
   maxSteps?: string;
+  raw?: boolean;
 }
 
 /** Fields of `struct xdp_md` that `--ctx` may set. */
 const CTX_FIELDS = ['ingress_ifindex', 'rx_queue_index', 'egress_ifindex'] as const;
-
-const isElf = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 
 function parseUint(v: string | undefined, what: string, max = 0xffffffff): number | undefined {
   if (v === undefined) return undefined;
@@ -249,6 +249,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--pcap <file>', 'run every packet of a capture, in order, maps kept')
     .option('--out <file>', 'with --pcap: write the packet after each run (data_out) to a capture')
     .option('--repeat <n>', 'run each packet N times and report the average duration, like bpftool')
+    .option('--raw', 'read the file as raw instructions (implied by a .bin name)')
     .option('--mem <hex>', 'raw mode: the memory r1 points to (r2 = its length)')
     .option('--engine <engine>', 'wasm, jit or interp (default: the kernel\'s, jit)')
     .option('--seed <n>', 'seed of bpf_get_prandom_u32 (default random)')
@@ -265,9 +266,10 @@ export const register: RegisterCommand = (program: Command, setExit) => {
           return runLoadedProgram(file, opts);
         }
         const bytes = new Uint8Array(readInput(file));
-        if ((opts.trace || opts.traceJson) && !isElf(bytes)) throw new UsageError('--trace runs an ELF object on --packet');
+        const kind = inputKind(file, bytes, opts.raw);
+        if ((opts.trace || opts.traceJson) && kind !== 'elf') throw new UsageError('--trace runs an ELF object on --packet');
         try {
-          return isElf(bytes) ? runObject(file, bytes, opts) : runRawFile(bytes, opts);
+          return kind === 'elf' ? runObject(file, bytes, opts) : runRawFile(bytes, opts);
         } catch (e) {
           // bpftool prints the verifier's log before the error; so do we (text mode).
           if (!opts.json && e instanceof CliFailure && typeof e.details?.['log'] === 'string') err(String(e.details['log']).trimEnd());
