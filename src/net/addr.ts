@@ -1,4 +1,5 @@
 /** IPv4 and MAC address helpers: parse, format, prefix arithmetic. Addresses are u32 numbers. */
+import { formatIp6 } from '../packet/index';
 
 /** Parses dotted-quad IPv4 (`a.b.c.d`, each 0..255) into a u32, or undefined. */
 export function parseIpv4(text: string): number | undefined {
@@ -87,6 +88,10 @@ export const ZERO_MAC = '00:00:00:00:00:00';
  */
 export function linkLocalFromMac(mac: string): string {
   const b = parseMac(mac) ?? new Uint8Array(6);
-  const w = [((b[0]! ^ 0x02) << 8) | b[1]!, (b[2]! << 8) | 0xff, (0xfe << 8) | b[3]!, (b[4]! << 8) | b[5]!];
-  return `fe80::${w.map((x) => x.toString(16)).join(':')}`;
+  const a = new Uint8Array(16);
+  a[0] = 0xfe;
+  a[1] = 0x80;
+  a.set([b[0]! ^ 0x02, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!], 8);
+  // inet_ntop's form: a zero group after fe80:: folds into the `::` (02:00:… gives fe80::ff:fe00:a).
+  return formatIp6(a);
 }

@@ -36,6 +36,8 @@ import {
   parseIcmp,
   parseIpv4Packet,
 } from './packet';
+import { ETH_P_IPV6, formatIpv6 } from './packet6';
+import { ipv6Input, ndSolicit, neighFailed6 } from './stack6';
 import { PASS_ALL_HOOK, type IfaceState, type NeighState, type NetEvent, type NetEventInit, type NetState, type NetnsState, type XdpHook, type XdpVerdict } from './types';
 
 /** A frame crossing an interface, reported to observers (captures, traces). */
@@ -156,7 +158,8 @@ export class Network {
     return () => this.sockets.delete(key);
   }
 
-  private deliverPing(ns: string, ident: number, d: PingDelivery): void {
+  /** @internal Hands a message to a ping socket (used by the IPv6 stack too). */
+  deliverPing(ns: string, ident: number, d: PingDelivery): void {
     const local = this.sockets.get(`${ns}\0${ident}`);
     if (local) return local(d);
     // The socket's process is waiting without the state lock: keep the message for it.
@@ -248,6 +251,7 @@ export class Network {
     if (iface.kind !== 'loopback' && eth.dst !== iface.mac && !group) return;
     if (eth.ethertype === ETH_P_ARP) this.arpInput(ns, iface, eth.payload, eth.dst === iface.mac);
     else if (eth.ethertype === ETH_P_IP) this.ipInput(ns, iface, eth.payload, group);
+    else if (eth.ethertype === ETH_P_IPV6 && iface.kind !== 'ether') ipv6Input(this, ns, iface, eth.payload);
   }
 
   private arpInput(ns: NetnsState, iface: IfaceState, body: Uint8Array, toUs: boolean): void {
@@ -310,7 +314,8 @@ export class Network {
   }
 
   /** Runs `fn` after the receiving stack's processing delay. */
-  private schedule0(fn: () => void): void {
+  /** @internal */
+  schedule0(fn: () => void): void {
     // Processing inside the same softirq: a few µs of emulated time, then the reply goes out.
     this.state.clockUs += this.rand(4, 12);
     fn();
@@ -364,7 +369,8 @@ export class Network {
 
   // ---- neighbours -----------------------------------------------------------------------
 
-  private newNeigh(ns: NetnsState, iface: IfaceState, ip: string, state: NeighState['state']): NeighState {
+  /** @internal */
+  newNeigh(ns: NetnsState, iface: IfaceState, ip: string, state: NeighState['state']): NeighState {
     const base = NEIGH_PARAMS.baseReachableMs;
     const n: NeighState = {
       ip,
@@ -381,7 +387,8 @@ export class Network {
   }
 
   /** neigh_update: a new link-layer address or confirmation; a newly valid entry sends its queue. */
-  private neighUpdate(ns: NetnsState, iface: IfaceState, n: NeighState, lladdr: string, state: 'REACHABLE' | 'STALE'): void {
+  /** @internal */
+  neighUpdate(ns: NetnsState, iface: IfaceState, n: NeighState, lladdr: string, state: 'REACHABLE' | 'STALE'): void {
     ageNeigh(n, this.now);
     const wasValid = isValid(n);
     if (n.state === 'PERMANENT') return;
@@ -399,11 +406,11 @@ export class Network {
   }
 
   private withMacs(frame: Uint8Array, dst: string, src: string): Uint8Array {
-    const f = buildEthernet(dst, src, ETH_P_IP, frame.subarray(14));
-    return f;
+    return buildEthernet(dst, src, (frame[12]! << 8) | frame[13]!, frame.subarray(14));
   }
 
   private arpRequest(ns: NetnsState, iface: IfaceState, target: string, unicastTo?: string): void {
+    if (target.includes(':')) return ndSolicit(this, ns, iface, findNeigh(ns, iface.ifindex, target), target, unicastTo);
     const tpa = parseIpv4(target)!;
     // The source address: one on this device in the target's subnet if any, else the first (inet_select_addr).
     const mine = iface.addrs.find((a) => {
@@ -415,15 +422,16 @@ export class Network {
     this.transmit(ns, iface, buildArp(ARPOP_REQUEST, unicastTo ?? BROADCAST_MAC, iface.mac, spa, ZERO_MAC, tpa));
   }
 
-  private neighOutput(ns: NetnsState, iface: IfaceState, nexthop: string, pkt: Uint8Array, origin?: { ident: number; seq: number }): OutputResult {
+  /** @internal Sends an IP packet to a next hop through the neighbour table (ARP or NDP by family). */
+  neighOutput(ns: NetnsState, iface: IfaceState, nexthop: string, pkt: Uint8Array, origin?: { ident: number; seq: number }, ethertype = ETH_P_IP): OutputResult {
     if (iface.kind === 'loopback') {
-      this.transmit(ns, iface, buildEthernet(ZERO_MAC, ZERO_MAC, ETH_P_IP, pkt));
+      this.transmit(ns, iface, buildEthernet(ZERO_MAC, ZERO_MAC, ethertype, pkt));
       return 'sent';
     }
     let n = findNeigh(ns, iface.ifindex, nexthop);
     if (n) ageNeigh(n, this.now);
     if (n && (n.state === 'REACHABLE' || n.state === 'PERMANENT' || n.state === 'DELAY' || n.state === 'PROBE')) {
-      this.transmit(ns, iface, buildEthernet(n.lladdr!, iface.mac, ETH_P_IP, pkt));
+      this.transmit(ns, iface, buildEthernet(n.lladdr!, iface.mac, ethertype, pkt));
       return 'sent';
     }
     if (n && n.state === 'STALE') {
@@ -431,10 +439,11 @@ export class Network {
       n.state = 'DELAY';
       n.updated = this.now;
       this.schedule({ at: this.now + NEIGH_PARAMS.delayFirstProbeMs * 1000, kind: 'neigh', ns: ns.name, ifindex: iface.ifindex, ip: nexthop });
-      this.transmit(ns, iface, buildEthernet(n.lladdr!, iface.mac, ETH_P_IP, pkt));
+      this.transmit(ns, iface, buildEthernet(n.lladdr!, iface.mac, ethertype, pkt));
       return 'sent';
     }
-    const entry = { frame: toHex(buildEthernet(BROADCAST_MAC, iface.mac, ETH_P_IP, pkt)), src: formatIpv4(((pkt[12]! << 24) | (pkt[13]! << 16) | (pkt[14]! << 8) | pkt[15]!) >>> 0) };
+    const src = ethertype === ETH_P_IPV6 ? formatIpv6(pkt.subarray(8, 24)) : formatIpv4(((pkt[12]! << 24) | (pkt[13]! << 16) | (pkt[14]! << 8) | pkt[15]!) >>> 0);
+    const entry = { frame: toHex(buildEthernet(BROADCAST_MAC, iface.mac, ethertype, pkt)), src };
     const item = origin ? { ...entry, origin: { ns: ns.name, ident: origin.ident, seq: origin.seq } } : entry;
     if (n && n.state === 'INCOMPLETE') {
       n.queue.push(item);
@@ -505,6 +514,7 @@ export class Network {
     n.probes = 0;
     const q = n.queue;
     n.queue = [];
+    if (n.ip.includes(':')) return neighFailed6(this, ns, q);
     const errDelay = this.rand(50_000, 70_000);
     for (const item of q) {
       const frame = fromHex(item.frame);

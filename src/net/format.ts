@@ -2,7 +2,7 @@
  * Text and JSON views of the emulated network exactly as iproute2 6.1 prints them
  * (`ip link`, `ip addr`, `ip route`, `ip neigh`, `ip netns list`, plain and `-j`).
  */
-import { linkLocalFromMac } from './addr';
+import { ipv6Addrs } from './addr6';
 import { hasCarrier, isPrimary, netnsList, peerOf } from './model';
 import { routeTable, type RouteView } from './routes';
 import { ageAll } from './neigh';
@@ -139,6 +139,7 @@ interface AddrRow {
   scope: string;
   secondary: boolean;
   label?: string;
+  nodad?: boolean;
 }
 
 function addrRows(state: NetState, iface: IfaceState): AddrRow[] {
@@ -155,31 +156,38 @@ function addrRows(state: NetState, iface: IfaceState): AddrRow[] {
     if (a.broadcast !== undefined) row.broadcast = a.broadcast;
     rows.push(row);
   });
-  // IPv6 (display only): ::1 on lo when up; the EUI-64 link-local once the link has carrier (addrconf).
-  if (iface.kind === 'loopback' && iface.up) rows.push({ family: 'inet6', local: '::1', prefixlen: 128, scope: 'host', secondary: false });
-  if (iface.kind !== 'loopback' && hasCarrier(state, iface)) {
-    rows.push({ family: 'inet6', local: linkLocalFromMac(iface.mac), prefixlen: 64, scope: 'link', secondary: false });
-  }
+  // IPv6: ::1 on lo when up, user addresses, the EUI-64 link-local once the link has carrier (addrconf).
+  for (const a of ipv6Addrs(state, iface)) rows.push({ family: 'inet6', local: a.local, prefixlen: a.prefixlen, scope: a.scope, secondary: false, ...(a.nodad ? { nodad: true } : {}) });
   return rows;
 }
 
 /**
- * `ip addr show [dev DEV]` lines. With `family: 'inet'` (`ip -4`), only IPv4 addresses, no
- * link/ether line, and the `link-netns` attribute moves to the end of the first line.
+ * The first line of `ip -6 addr show` without a device: iproute2 6.1 then dumps links with
+ * family AF_INET6, whose replies carry no qdisc, group nor peer (`2: veth0: <…> mtu 1500 state UP qlen 1000`).
  */
-export function formatAddrs(state: NetState, ns: NetnsState, ifaces: IfaceState[], xdpInfo?: XdpInfoLookup, family?: 'inet'): string[] {
+function header6(state: NetState, ns: NetnsState, iface: IfaceState): string {
+  return `${iface.ifindex}: ${iface.name}: <${linkFlags(state, ns, iface).join(',')}> mtu ${iface.mtu} state ${operstate(state, iface)} qlen 1000`;
+}
+
+/**
+ * `ip addr show [dev DEV]` lines. With a family (`ip -4` / `ip -6`), only that family's
+ * addresses, no link/ether line, and the `link-netns` attribute moves to the end of the first
+ * line; `ip -6` without a device prints the short AF_INET6 link header.
+ */
+export function formatAddrs(state: NetState, ns: NetnsState, ifaces: IfaceState[], xdpInfo?: XdpInfoLookup, family?: 'inet' | 'inet6', byDev = false): string[] {
   const out: string[] = [];
   for (const i of ifaces) {
     const rows = addrRows(state, i).filter((r) => family === undefined || r.family === family);
     if (family !== undefined) {
       if (rows.length === 0) continue;
-      out.push(header(state, ns, i, xdpInfo?.(ns.name, i.ifindex), true) + linkNetns(state, ns, i));
+      if (family === 'inet6' && !byDev) out.push(header6(state, ns, i));
+      else out.push(header(state, ns, i, xdpInfo?.(ns.name, i.ifindex), true) + linkNetns(state, ns, i));
     } else out.push(header(state, ns, i, xdpInfo?.(ns.name, i.ifindex), true), linkLine(state, ns, i));
     for (const r of rows) {
       if (r.family === 'inet') {
         const brd = r.broadcast !== undefined ? ` brd ${r.broadcast}` : '';
         out.push(`    inet ${r.local}/${r.prefixlen}${brd} scope ${r.scope}${r.secondary ? ' secondary' : ''} ${r.label}`);
-      } else out.push(`    inet6 ${r.local}/${r.prefixlen} scope ${r.scope} `);
+      } else out.push(`    inet6 ${r.local}/${r.prefixlen} scope ${r.scope} ${r.nodad ? 'nodad ' : ''}`);
       out.push('       valid_lft forever preferred_lft forever');
     }
   }
@@ -187,15 +195,20 @@ export function formatAddrs(state: NetState, ns: NetnsState, ifaces: IfaceState[
 }
 
 /** `ip -j addr show` objects. */
-export function addrsJson(state: NetState, ns: NetnsState, ifaces: IfaceState[], xdpInfo?: XdpInfoLookup): Record<string, unknown>[] {
-  return ifaces.map((i) => {
+export function addrsJson(state: NetState, ns: NetnsState, ifaces: IfaceState[], xdpInfo?: XdpInfoLookup, family?: 'inet' | 'inet6', byDev = false): Record<string, unknown>[] {
+  const shown = family === undefined ? ifaces : ifaces.filter((i) => addrRows(state, i).some((r) => r.family === family));
+  return shown.map((i) => {
     const o = linkJson(state, ns, i, xdpInfo, true);
-    o['addr_info'] = addrRows(state, i).map((r) => {
+    // With a family filter there is no link/ether part; the AF_INET6 link dump has fewer fields still (see header6).
+    if (family !== undefined) for (const k of ['link_type', 'address', 'broadcast']) delete o[k];
+    if (family === 'inet6' && !byDev) for (const k of ['link', 'link_index', 'qdisc', 'group', 'link_netnsid', 'xdp']) delete o[k];
+    o['addr_info'] = addrRows(state, i).filter((r) => family === undefined || r.family === family).map((r) => {
       const a: Record<string, unknown> = { family: r.family, local: r.local, prefixlen: r.prefixlen };
       if (r.broadcast !== undefined) a['broadcast'] = r.broadcast;
       a['scope'] = r.scope;
       if (r.secondary) a['secondary'] = true;
       if (r.label !== undefined) a['label'] = r.label;
+      if (r.nodad) a['nodad'] = true;
       a['valid_life_time'] = 4294967295;
       a['preferred_life_time'] = 4294967295;
       return a;
@@ -240,10 +253,13 @@ export function routesJson(state: NetState, ns: NetnsState, dev?: string, keep: 
     });
 }
 
-function neighRows(state: NetState, ns: NetnsState, ifindex?: number): { ip: string; dev: string; lladdr?: string; state: string }[] {
+/** An address family filter (`ip -4` / `ip -6`). */
+export type Family = 'inet' | 'inet6';
+
+function neighRows(state: NetState, ns: NetnsState, ifindex?: number, family?: Family): { ip: string; dev: string; lladdr?: string; state: string }[] {
   ageAll(ns, state.clockUs);
   return ns.neigh
-    .filter((n) => ifindex === undefined || n.ifindex === ifindex)
+    .filter((n) => (ifindex === undefined || n.ifindex === ifindex) && (family === undefined || n.ip.includes(':') === (family === 'inet6')))
     .map((n) => {
       const dev = ns.ifaces.find((i) => i.ifindex === n.ifindex)?.name ?? `if${n.ifindex}`;
       const row: { ip: string; dev: string; lladdr?: string; state: string } = { ip: n.ip, dev, state: n.state };
@@ -253,13 +269,13 @@ function neighRows(state: NetState, ns: NetnsState, ifindex?: number): { ip: str
 }
 
 /** `ip neigh show [dev DEV]` lines. */
-export function formatNeigh(state: NetState, ns: NetnsState, ifindex?: number): string[] {
-  return neighRows(state, ns, ifindex).map((r) => `${r.ip}${ifindex === undefined ? ` dev ${r.dev}` : ''}${r.lladdr ? ` lladdr ${r.lladdr}` : ''} ${r.state} `);
+export function formatNeigh(state: NetState, ns: NetnsState, ifindex?: number, family?: Family): string[] {
+  return neighRows(state, ns, ifindex, family).map((r) => `${r.ip}${ifindex === undefined ? ` dev ${r.dev}` : ''}${r.lladdr ? ` lladdr ${r.lladdr}` : ''} ${r.state} `);
 }
 
 /** `ip -j neigh show` objects. */
-export function neighJson(state: NetState, ns: NetnsState, ifindex?: number): Record<string, unknown>[] {
-  return neighRows(state, ns, ifindex).map((r) => {
+export function neighJson(state: NetState, ns: NetnsState, ifindex?: number, family?: Family): Record<string, unknown>[] {
+  return neighRows(state, ns, ifindex, family).map((r) => {
     const o: Record<string, unknown> = { dst: r.ip };
     if (ifindex === undefined) o['dev'] = r.dev;
     if (r.lladdr) o['lladdr'] = r.lladdr;

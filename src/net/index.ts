@@ -11,3 +11,8 @@ export { Network, type FrameEvent, type VerdictEvent, type PingDelivery, type Ne
 export { runPing, type PingOptions, type PingResult, type PingReply } from './ping';
 export * from './format';
 export { netStateProblem } from './state-check';
+export * from './packet6';
+export * from './addr6';
+export { output6, type Output6 } from './stack6';
+export { icmp6ErrorText } from './ping6';
+export * from './format6';

@@ -13,6 +13,7 @@ import { findIface, getNetns, localAddress } from './model';
 import type { PingSocketState } from './types';
 import { routeLookup } from './routes';
 import { buildIcmp, ICMP_ECHO, IPPROTO_ICMP, pingPayload } from './packet';
+import { connect6, icmp6ErrorText, type Ping6Target } from './ping6';
 
 /** Options of one ping run (the iputils flags). */
 export interface PingOptions {
@@ -33,6 +34,8 @@ export interface PingOptions {
   size?: number;
   /** -q: only the header and the statistics. */
   quiet?: boolean;
+  /** -4 / -6: the address family (default: from the target's form). */
+  family?: 4 | 6;
   /** -D: prefix reply and error lines with `[epoch seconds.microseconds] `. */
   timestamps?: boolean;
 }
@@ -107,14 +110,17 @@ export async function runPing(
   const waitUs = Math.round((o.wait ?? 10) * 1e6);
   if (size < 0 || size > 65507) throw new NetError(`ping: invalid argument: '${size}': out of range: 0 <= value <= 65507`, 2, 'EINVAL');
   if (intervalUs < 2000) throw new NetError('ping: cannot flood; minimal interval allowed for user is 2ms', 2, 'EPERM');
-  const addrNum = o.target === 'localhost' ? parseIpv4('127.0.0.1')! : parseIpv4(o.target);
+  const v6 = o.family === 6 || (o.family !== 4 && o.target.includes(':'));
+  if (o.family === 4 && o.target.includes(':')) throw new NetError(`ping: ${o.target}: Address family for hostname not supported`, 2, 'EAI_FAMILY');
+  const t6: Ping6Target | undefined = v6 ? connect6(state, ns, o.target, o.iface) : undefined;
+  const addrNum = t6 ? 0 : o.target === 'localhost' ? parseIpv4('127.0.0.1')! : parseIpv4(o.target);
   if (addrNum === undefined) throw new NetError(`ping: ${o.target}: Temporary failure in name resolution`, 2, 'EAI_AGAIN');
-  const address = formatIpv4(addrNum);
+  const address = t6 ? t6.address : formatIpv4(addrNum);
 
   // -I: a device name binds (SO_BINDTODEVICE); an address sets the source.
   let bindDev: string | undefined;
   let srcAddr: number | undefined;
-  if (o.iface !== undefined) {
+  if (o.iface !== undefined && !t6) {
     if (findIface(ns, o.iface)) bindDev = o.iface;
     else if (parseIpv4(o.iface) !== undefined) {
       srcAddr = parseIpv4(o.iface)!;
@@ -122,10 +128,10 @@ export async function runPing(
     } else throw new NetError(`ping: SO_BINDTODEVICE ${o.iface}: No such device`, 2, 'ENODEV');
   }
   // connect(): the route must exist now (or the target is local).
-  const local = localAddress(ns, addrNum);
+  const local = t6 ? undefined : localAddress(ns, addrNum);
   const route = local ? undefined : routeLookup(state, ns, addrNum, bindDev);
-  if (!local && !route) throw new NetError('ping: connect: Network is unreachable', 2, 'ENETUNREACH');
-  const src = srcAddr !== undefined ? formatIpv4(srcAddr) : local ? address : route!.prefsrc ?? '0.0.0.0';
+  if (!t6 && !local && !route) throw new NetError('ping: connect: Network is unreachable', 2, 'ENETUNREACH');
+  const src = srcAddr !== undefined ? formatIpv4(srcAddr) : local ? address : route?.prefsrc ?? '0.0.0.0';
 
   const lines: string[] = [];
   const emit = (l: string): void => {
@@ -138,7 +144,8 @@ export async function runPing(
     return `[${Math.floor(t / 1e6)}.${String(t % 1e6).padStart(6, '0')}] `;
   };
   const from = bindDev !== undefined ? `from ${src} ${bindDev}: ` : srcAddr !== undefined ? `from ${src} : ` : '';
-  emit(`PING ${o.target} (${address}) ${from}${size}(${size + 28}) bytes of data.`);
+  if (t6) emit(`PING ${o.target}(${address}) ${t6.from}${size} data bytes`);
+  else emit(`PING ${o.target} (${address}) ${from}${size}(${size + 28}) bytes of data.`);
 
   const ident = net.rand(1, 0xffff);
   const timing = size >= 16;
@@ -179,15 +186,15 @@ export async function runPing(
         tmax = Math.max(tmax, trip);
         replies.push({ seq: d.seq, ttl: d.ttl, bytes: d.bytes, timeMs: trip / 1000 });
       }
-      const who = d.from === address && o.target !== address ? `${o.target} (${address})` : d.from;
+      const who = t6 ? t6.who(d.from) : d.from === address && o.target !== address ? `${o.target} (${address})` : d.from;
       // Without room for a struct timeval (payload < 16) iputils cannot time replies.
       const time = timing ? ` time=${fmtTrip(trip)} ms` : '';
       if (!o.quiet) emit(`${stamp()}${d.bytes} bytes from ${who}: icmp_seq=${d.seq} ttl=${d.ttl}${time}${dup ? ' (DUP!)' : ''}`);
     } else {
       nerrors++;
       acknowledge(d.seq);
-      const what = d.code === 0 ? 'Destination Net Unreachable' : d.code === 1 ? 'Destination Host Unreachable' : d.code === 3 ? 'Destination Port Unreachable' : d.code === 2 ? 'Destination Protocol Unreachable' : `Dest Unreachable, Bad Code: ${d.code}`;
-      if (!o.quiet) emit(`${stamp()}From ${d.from} icmp_seq=${d.seq} ${what}`);
+      const what = t6 ? icmp6ErrorText(d.type, d.code) : d.code === 0 ? 'Destination Net Unreachable' : d.code === 1 ? 'Destination Host Unreachable' : d.code === 3 ? 'Destination Port Unreachable' : d.code === 2 ? 'Destination Protocol Unreachable' : `Dest Unreachable, Bad Code: ${d.code}`;
+      if (!o.quiet) emit(`${stamp()}From ${t6 ? t6.who(d.from) : d.from} icmp_seq=${d.seq} ${what}`);
     }
   };
   let close = net.openPingSocket(ns.name, ident, onDelivery);
@@ -261,7 +268,7 @@ export async function runPing(
       sentAt.set(seq, net.now);
       const payload = pingPayload(size, state.epochUs + net.now);
       const msg = buildIcmp(ICMP_ECHO, 0, (ident << 16) | seq, payload);
-      const r = net.output(ns, {
+      const r = t6 ? t6.send(net, ns, ident, seq, payload) : net.output(ns, {
         ...(srcAddr !== undefined || local ? { src: parseIpv4(src)! } : {}),
         dst: addrNum,
         proto: IPPROTO_ICMP,

@@ -15,6 +15,15 @@ export interface AddrState {
   broadcast?: string;
 }
 
+/** One IPv6 address added by the user. */
+export interface Addr6State {
+  /** Compressed text form (`2001:db8::1`). */
+  local: string;
+  prefixlen: number;
+  /** Added with `nodad` (iproute2 prints the flag). */
+  nodad?: boolean;
+}
+
 /** The emulated upstream peer behind eth0: a router that answers ARP and ping for its address. */
 export interface UpstreamState {
   mac: string;
@@ -35,6 +44,8 @@ export interface IfaceState {
   /** The other end of a veth pair. */
   peer?: { ns: string; ifindex: number };
   addrs: AddrState[];
+  /** IPv6 addresses added with `ip -6 addr add`, oldest first (the EUI-64 link-local is derived). */
+  addrs6?: Addr6State[];
   upstream?: UpstreamState;
   /** Receive/transmit counters (`ip -s link`). */
   stats: { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number };

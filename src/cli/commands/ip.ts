@@ -12,6 +12,10 @@ import {
   parsePrefix,
   type RouteView,
   addrAdd,
+  addr6Add,
+  addr6Del,
+  formatRoutes6,
+  routes6Json,
   addrDel,
   addrsJson,
   createNetState,
@@ -211,7 +215,7 @@ interface IpGlobals {
   json: boolean;
   force: boolean;
   brief: boolean;
-  family?: 'inet';
+  family?: 'inet' | 'inet6';
   stats: boolean;
 }
 
@@ -251,7 +255,7 @@ export async function ipMain(argv: string[], nsName: string, jsonFlag: boolean):
     else if (o === '-force') g.force = true;
     else if (o === '-br' || o === '-brief') g.brief = true;
     else if (o === '-s' || o === '-stats' || o === '-statistics') g.stats = true;
-    else if (o === '-4') g.family = 'inet';
+    else if (o === '-4' || o === '-6') g.family = o === '-4' ? 'inet' : 'inet6';
     else if (o === '-p' || o === '-pretty') continue;
     else if (matches(o.slice(1), 'help') || o === '-h') {
       err(IP_USAGE);
@@ -520,8 +524,8 @@ async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
     return showIn(g, (s, ns) => {
       const ifaces = selectIfaces(ns, name);
       return {
-        json: () => addrsJson(s.state, ns, ifaces, s.xdpInfo),
-        lines: () => (g.brief ? formatAddrsBrief(s.state, ns, ifaces) : formatAddrs(s.state, ns, ifaces, s.xdpInfo, g.family)),
+        json: () => addrsJson(s.state, ns, ifaces, s.xdpInfo, g.family, name !== undefined),
+        lines: () => (g.brief ? formatAddrsBrief(s.state, ns, ifaces) : formatAddrs(s.state, ns, ifaces, s.xdpInfo, g.family, name !== undefined)),
       };
     });
   }
@@ -529,9 +533,11 @@ async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
     let prefix: string | undefined;
     let dev: string | undefined;
     let brd: string | undefined;
+    let nodad = false;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       if (a === 'dev') dev = need(args, ++i, 'dev');
+      else if (a === 'nodad') nodad = true;
       else if (a === 'brd' || a === 'broadcast') brd = need(args, ++i, 'brd');
       else if (a === 'local') prefix = need(args, ++i, 'local');
       else if (prefix === undefined) prefix = a;
@@ -540,7 +546,9 @@ async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
     if (dev === undefined) throw new NetError('Not enough information: "dev" argument is required.', 255, 'EINVAL');
     if (prefix === undefined) throw new NetError('Not enough information: "local" argument is required.', 255, 'EINVAL');
     const isAdd = matches(cmd, 'add');
-    await withNet((s) => (isAdd ? addrAdd(s.state, g.ns, prefix!, dev!, brd) : addrDel(s.state, g.ns, prefix!, dev!)));
+    // The family comes from -6 or from the address itself, as iproute2's get_prefix decides.
+    if (g.family === 'inet6' || prefix.includes(':')) await withNet((s) => (isAdd ? addr6Add(s.state, g.ns, prefix!, dev!, nodad) : addr6Del(s.state, g.ns, prefix!, dev!)));
+    else await withNet((s) => (isAdd ? addrAdd(s.state, g.ns, prefix!, dev!, brd) : addrDel(s.state, g.ns, prefix!, dev!)));
     return 0;
   }
   if (matches(cmd, 'flush')) {
@@ -595,6 +603,7 @@ async function ipRoute(args: string[], g: IpGlobals): Promise<number> {
     const keep = routeSelector(rest);
     return showIn(g, (s, ns) => {
       if (dev !== undefined) requireIface(ns, dev);
+      if (g.family === 'inet6') return { json: () => routes6Json(s.state, ns, dev), lines: () => formatRoutes6(s.state, ns, dev) };
       return { json: () => routesJson(s.state, ns, dev, keep), lines: () => formatRoutes(s.state, ns, dev, keep) };
     });
   }
@@ -625,7 +634,7 @@ async function ipNeigh(args: string[], g: IpGlobals): Promise<number> {
     const { dev } = devArg(args);
     return showIn(g, (s, ns) => {
       const ifindex = dev !== undefined ? requireIface(ns, dev).ifindex : undefined;
-      return { json: () => neighJson(s.state, ns, ifindex), lines: () => formatNeigh(s.state, ns, ifindex) };
+      return { json: () => neighJson(s.state, ns, ifindex, g.family), lines: () => formatNeigh(s.state, ns, ifindex, g.family) };
     });
   }
   if (matches(cmd, 'add') || matches(cmd, 'replace') || matches(cmd, 'delete')) {

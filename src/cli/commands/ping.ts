@@ -1,5 +1,5 @@
 /**
- * `xdpts ping [-c N] [-i S] [-W S] [-w S] [-I DEV] [-s SIZE] [-q] ADDR`: iputils ping on the
+ * `xdpts ping [-c N] [-i S] [-W S] [-w S] [-I DEV] [-s SIZE] [-q] [-4|-6] ADDR`: iputils ping on the
  * emulated network, with its output and exit statuses (0 replies, 1 none, 2 errors).
  * It paces like iputils (reference §8.4): probes one interval apart in wall time, replies printed
  * as they come, the -W linger after the last probe, Ctrl-C prints the statistics. The state lock
@@ -67,7 +67,10 @@ export function parsePingArgs(argv: string[], ns: string): PingOptions & { json:
       o.timestamps = true;
       continue;
     }
-    if (a === '-4') continue;
+    if (a === '-4' || a === '-6') {
+      o.family = a === '-4' ? 4 : 6;
+      continue;
+    }
     if (a === '-h') throw new NetError(PING_USAGE.replace(/\n$/, ''), 2, 'EINVAL');
     if (a.startsWith('-') && a.length > 1) throw new NetError(`ping: invalid option -- '${a.slice(1, 2)}'`, 2, 'EINVAL');
     rest.push(a);
@@ -183,7 +186,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
   program
     .command('ping')
     .description('iputils ping on the emulated network, paced in wall time like iputils (XDPTS_REALTIME=0: emulated time, output at once)')
-    .argument('[args...]', '[-c N] [-i S] [-W S] [-w S] [-I DEV|ADDR] [-s SIZE] [-q] [-D] ADDR')
+    .argument('[args...]', '[-c N] [-i S] [-W S] [-w S] [-I DEV|ADDR] [-s SIZE] [-q] [-D] [-4|-6] ADDR')
     .allowUnknownOption(true)
     .helpOption(false)
     .action(async (args: string[]) => {
