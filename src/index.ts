@@ -40,6 +40,8 @@ export { attachXDP, type AttachXdpOptions, type XdpAttachMode, type XdpLink, typ
 export { bytesCodec, perCpuCodec } from './api/codec';
 export { XdptsError, MapError, VerifierError, ObjectError, ElfError, BtfError, UsageError } from './util/errors';
 export { XdpError, BpffsError, TestRunError } from './kernel';
+/** Why the verifier refuses a program: category, causal chain, a fix (`xdpts explain`). */
+export { explainProgram, type Explanation, type ExplainCategory, type ExplainSource, type ExplainStep } from './kernel';
 export { packet, PacketBuilder, decodePacket, summarizePacket, parsePacketSpec, PacketSpecError, type FieldInput, type DecodedLayer } from './packet';
 export { runTests } from './api/testing';
 export {

@@ -15,3 +15,5 @@ export * from './xdp';
 export * from './loader';
 export * from './bpffs';
 export { kernelStateProblem } from './state-check';
+/** The verifier's rejections explained for learners (src/verifier/explain.ts), for the library facade. */
+export { explainProgram, type Explanation, type ExplainCategory, type ExplainSource, type ExplainStep } from '../verifier';

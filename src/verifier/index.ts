@@ -2,3 +2,5 @@
 export { verifyProgram, BPF_COMPLEXITY_LIMIT_INSNS } from './verifier';
 export type { VerifyOptions, VerifyResult } from './verifier';
 export { kernelInsnString } from './disasm';
+export { explainProgram, parsePath } from './explain';
+export type { Explanation, ExplainCategory, ExplainSource, ExplainStep } from './explain';

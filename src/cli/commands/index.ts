@@ -9,6 +9,7 @@ import { register as capture } from './capture';
 import { register as reset } from './reset';
 import { register as gen } from './gen';
 import { register as verify } from './verify';
+import { register as explain } from './explain';
 import { register as run } from './run';
 import { register as netWiring } from './net-wiring';
 import { register as load } from './load';
@@ -23,4 +24,4 @@ import { register as test } from './test';
 /** A command module registers itself on the program; `setExit` records the exit code. */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [build, disasm, ip, ping, inject, capture, reset, gen, verify, run, netWiring, load, unload, status, features, prog, map, packetCmd, test];
+export const commands: RegisterCommand[] = [build, disasm, ip, ping, inject, capture, reset, gen, verify, explain, run, netWiring, load, unload, status, features, prog, map, packetCmd, test];

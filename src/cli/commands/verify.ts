@@ -12,6 +12,7 @@ import { verifyProgram } from '../../verifier';
 import { EXIT_FAIL, EXIT_OK, err, out, outJson, runCommand, type CommonOptions } from '../output';
 import { readInput } from './build';
 import { inputKind } from './input-kind';
+import { explainCommand } from './explain';
 import { pickProgram } from './run';
 import type { RegisterCommand } from './index';
 
@@ -20,6 +21,7 @@ interface VerifyCliOptions extends CommonOptions {
   progName?: string;
   logLevel?: string;
   unprivileged?: boolean;
+  explain?: boolean;
   set?: string[];
   raw?: boolean;
 }
@@ -61,6 +63,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option(SET_FLAGS, SET_HELP, collectSet)
     .option('--raw', 'read the file as raw instructions (implied by a .bin name)')
     .option('--unprivileged', 'verify with the rules for an unprivileged loader')
+    .option('--explain', 'for a rejection: the category, causal chain and a fix (as `xdpts explain`)')
     .option('--json', 'print {"accepted","error","insn","log"} as JSON')
     .action((file: string, opts: VerifyCliOptions) =>
       runCommand(opts.json, setExit, () => {
@@ -68,6 +71,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         const bytes = new Uint8Array(readInput(file));
         const spec = applySets(inputKind(file, bytes, opts.raw) === 'elf' ? loadObject(bytes, file) : rawObject(bytes), opts.set);
         const prog = pickProgram(spec, opts.section, opts.progName);
+        if (opts.explain) return explainCommand(file, spec, prog, opts.json === true, opts.unprivileged !== true);
         const r = verifyProgram(prog, spec.maps, { logLevel: level, privileged: opts.unprivileged !== true });
         const line = r.insn !== undefined ? prog.lineInfo.get(r.insn) : undefined;
         if (opts.json) {
