@@ -38,41 +38,10 @@ import {
 } from './packet';
 import { ETH_P_IPV6, formatIpv6 } from './packet6';
 import { ipv6Input, ndSolicit, neighFailed6 } from './stack6';
+import type { FrameEvent, NetworkOptions, OutputResult, PingDelivery, VerdictEvent } from './events';
 import { PASS_ALL_HOOK, type IfaceState, type NeighState, type NetEvent, type NetEventInit, type NetState, type NetnsState, type XdpHook, type XdpVerdict } from './types';
 
-/** A frame crossing an interface, reported to observers (captures, traces). */
-export interface FrameEvent {
-  ns: string;
-  ifindex: number;
-  direction: 'rx' | 'tx';
-  frame: Uint8Array;
-  timeUs: number;
-}
-
-/** An XDP verdict, reported to observers (inject's summary, tests). */
-export interface VerdictEvent {
-  ns: string;
-  ifindex: number;
-  action: XdpVerdict['action'];
-  timeUs: number;
-}
-
-/** A message for a ping socket: an echo reply or an ICMP error about one of its probes. */
-export type PingDelivery =
-  | { kind: 'reply'; from: string; seq: number; ttl: number; bytes: number; timeUs: number }
-  | { kind: 'error'; from: string; seq: number; type: number; code: number; timeUs: number };
-
-/** Options of a Network over a state. */
-export interface NetworkOptions {
-  hook?: XdpHook;
-  /** Called for every frame that crosses an interface (tx always; rx after the hook passed it). */
-  onFrame?: (e: FrameEvent) => void;
-  /** Called for every XDP verdict. */
-  onVerdict?: (e: VerdictEvent) => void;
-}
-
-/** The result of handing an IPv4 packet to the output path. */
-export type OutputResult = 'sent' | 'queued' | 'ENETUNREACH' | 'dropped';
+export type { FrameEvent, VerdictEvent, PingDelivery, NetworkOptions, OutputResult } from './events';
 
 /**
  * The live network over a NetState. It mutates the state it is given; the caller persists it.

@@ -1,4 +1,4 @@
-/** Public surface of src/net: the emulated network (namespaces, veths, the IPv4 stack, ping, iproute2 views). */
+/** Public surface of src/net: the emulated network (namespaces, veths, the IPv4 and IPv6 stacks, ping, iproute2 views). */
 export * from './addr';
 export * from './packet';
 export * from './types';

@@ -288,6 +288,8 @@ export function linkSetUp(state: NetState, nsName: string, dev: string, up: bool
     return;
   }
   iface.up = false;
+  // addrconf_ifdown with keep_addr_on_down=0 (the default): every IPv6 address goes.
+  delete iface.addrs6;
   ns.neigh = ns.neigh.filter((n) => n.ifindex !== iface.ifindex);
   ns.routes = ns.routes.filter((r) => r.dev !== iface.name);
   // The peer loses its carrier: neigh_carrier_down flushes its entries too (arp_netdev_event, NETDEV_CHANGE).

@@ -89,6 +89,18 @@ describe('IPv6 on the emulated network (goldens from Linux 6.18, iputils, iprout
     expect(formatRoutes6(s, b)).toEqual(lines('route6-a.out').map((l) => l.replace('v6_a0', 'v6_b0')));
   });
 
+  it('drops every IPv6 address and route of a device set down (keep_addr_on_down=0) and keeps one added while down', () => {
+    const s = topology();
+    const a = getNetns(s, 'v6_a');
+    const dev = [findIface(a, 'v6_a0')!];
+    linkSetUp(s, 'v6_a', 'v6_a0', false);
+    // Observed on Linux 6.18: `ip -6 addr show dev v6_a0` prints nothing, `ip -6 route` nothing.
+    expect(formatAddrs(s, a, dev, undefined, 'inet6', true)).toEqual([]);
+    expect(formatRoutes6(s, a)).toEqual([]);
+    addr6Add(s, 'v6_a', '2001:db8:5::1/64', 'v6_a0', true);
+    expect(formatAddrs(s, a, dev, undefined, 'inet6', true).slice(1)).toEqual(['    inet6 2001:db8:5::1/64 scope global nodad ', '       valid_lft forever preferred_lft forever']);
+  });
+
   it('pings over IPv6 with iputils text: global, ping -6, and a link-local with %dev', async () => {
     const s = topology();
     const net = new Network(s);
