@@ -60,6 +60,8 @@ export interface Instruction {
   readonly imm: number;
   /** lddw only: the upper 32 bits of the 64-bit immediate, signed int32. */
   readonly imm2?: number;
+  /** lddw only: the second slot's reserved opcode/dst/src/off, kept when any is non-zero (the verifier refuses it). */
+  readonly slot2?: { readonly opcode: number; readonly dst: number; readonly src: number; readonly off: number };
 }
 
 /** Builds an instruction, normalising fields to their encoded ranges. */
@@ -259,7 +261,11 @@ export function decodeAt(bytes: Uint8Array, at: number, endian: Endian): Instruc
   const imm = view.getInt32(at + 4, le);
   if (opcode !== OP_LDDW) return { opcode, dst, src, off, imm };
   if (at + 16 > bytes.length) return { offset: at, message: 'lddw is missing its second slot' };
-  return { opcode, dst, src, off, imm, imm2: view.getInt32(at + 12, le) };
+  const imm2 = view.getInt32(at + 12, le);
+  const regs2 = view.getUint8(at + 9);
+  const slot2 = { opcode: view.getUint8(at + 8), dst: le ? regs2 & 0xf : regs2 >> 4, src: le ? regs2 >> 4 : regs2 & 0xf, off: view.getInt16(at + 10, le) };
+  if (slot2.opcode || slot2.dst || slot2.src || slot2.off) return { opcode, dst, src, off, imm, imm2, slot2 };
+  return { opcode, dst, src, off, imm, imm2 };
 }
 
 /**

@@ -128,7 +128,7 @@ function ptrArith(env: Env, idx: number, i: Instruction, op: string, ptr: Reg, o
 export function checkAlu(env: Env, idx: number, i: Instruction, k: InsnKind): void {
   if (k.kind === 'end' || k.kind === 'neg') {
     if (k.kind === 'neg' && (i.src !== 0 || i.off !== 0 || i.imm !== 0)) reject('BPF_NEG uses reserved fields', idx, 'EINVAL');
-    if (k.kind === 'end' && (i.src !== 0 && (i.opcode & 0x07) === 0x07 || i.off !== 0)) reject('BPF_END uses reserved fields', idx, 'EINVAL');
+    if (k.kind === 'end' && (i.src !== 0 || i.off !== 0)) reject('BPF_END uses reserved fields', idx, 'EINVAL');
     const d = readReg(env, idx, i.dst);
     if (isPointer(d) && !env.privileged) reject(`R${i.dst} pointer arithmetic prohibited`, idx);
     const r = isPointer(d) ? unknownScalar() : copyReg(d);

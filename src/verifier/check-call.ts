@@ -211,11 +211,10 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
       }
       case 'ARG_PTR_TO_MEM': {
         const next = proto.args[a + 1];
-        if (arg.maybeNull && isNullConst(r)) {
-          markChainPrecision(env, regno);
-          break;
-        }
-        if (r.type === 'SCALAR_VALUE' || r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_CTX' || r.type === 'PTR_TO_PACKET_END' || r.type === 'PTR_TO_FUNC' || r.maybeNull) {
+        // A NULL for a nullable argument skips the type check only: its size is still checked
+        // (check_helper_mem_access lets NULL through with a size of 0 alone).
+        if (arg.maybeNull && isNullConst(r)) markChainPrecision(env, regno);
+        else if (r.type === 'SCALAR_VALUE' || r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_CTX' || r.type === 'PTR_TO_PACKET_END' || r.type === 'PTR_TO_FUNC' || r.maybeNull) {
           typeError(idx, regno, r, arg);
         }
         if (!next) break;

@@ -4,6 +4,7 @@
  * range, stack bytes inside the frame (with spill/fill of registers), map values inside
  * `value_size`, ringbuf memory inside its reservation.
  */
+import type { MapSpec } from '../object/types';
 import { type Env, reject } from './env';
 import { regTypeStr } from './print';
 import {
@@ -146,7 +147,7 @@ export function checkMemAccess(
   }
   if (r.type === 'PTR_TO_MAP_VALUE' && !r.maybeNull) {
     const m = env.maps[r.map]!;
-    if (write && m.readOnly) reject(`write into map forbidden, value_size=${m.valueSize} off=${full} size=${size}`, idx);
+    checkMapAccessType(idx, m, full, size, write);
     checkRegion(env, idx, regno, r, full, size, m.valueSize, false);
     if (m.spinLockOff !== undefined) {
       // check_map_access: no load or store may touch the lock's 4 bytes.
@@ -201,6 +202,18 @@ export function checkMemAccess(
   reject(`R${regno} invalid mem access '${regTypeStr(r)}'`, idx);
 }
 
+/** UAPI map flags: the program may only read (RDONLY_PROG, also frozen .rodata) or only write. */
+const BPF_F_RDONLY_PROG = 1 << 7;
+const BPF_F_WRONLY_PROG = 1 << 8;
+
+/** `check_map_access_type`: the map's BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG flags. */
+function checkMapAccessType(idx: number, m: MapSpec, off: number, size: number, write: boolean): void {
+  if (write && (m.readOnly || m.flags & BPF_F_RDONLY_PROG)) {
+    reject(`write into map forbidden, value_size=${m.valueSize} off=${off} size=${size}`, idx);
+  }
+  if (!write && m.flags & BPF_F_WRONLY_PROG) reject(`read from map forbidden, value_size=${m.valueSize} off=${off} size=${size}`, idx);
+}
+
 /**
  * `check_helper_mem_access`: a helper reads (or writes) `size` bytes through register `regno`.
  * `size` is the largest possible size; `uninitOk` for MEM_UNINIT arguments the helper fills.
@@ -216,7 +229,7 @@ export function checkHelperMem(env: Env, idx: number, regno: number, size: numbe
       return;
     case 'PTR_TO_MAP_VALUE': {
       const m = env.maps[r.map]!;
-      if (write && m.readOnly) reject(`write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`, idx);
+      checkMapAccessType(idx, m, r.off, size, write);
       checkRegion(env, idx, regno, r, r.off, size, m.valueSize, zeroOk);
       return;
     }
@@ -251,7 +264,10 @@ export function checkHelperMem(env: Env, idx: number, regno: number, size: numbe
       return;
     }
     default:
-      if (r.type === 'SCALAR_VALUE' && tnumIsConst(r.varOff) && r.varOff.value === 0n && zeroOk) return;
+      if (r.type === 'SCALAR_VALUE' && tnumIsConst(r.varOff) && r.varOff.value === 0n) {
+        if (zeroOk && size === 0) return;
+        reject(`R${regno} type=scalar expected=fp`, idx);
+      }
       reject(`R${regno} type=${regTypeStr(r)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_`, idx);
   }
 }

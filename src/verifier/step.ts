@@ -38,7 +38,7 @@ function toSlots(insns: readonly Instruction[]): { slots: (Instruction | undefin
     raw.push(i);
     if (i.opcode === OP_LDDW) {
       slots.push(undefined);
-      raw.push({ opcode: 0, dst: 0, src: 0, off: 0, imm: i.imm2 ?? 0 });
+      raw.push({ opcode: 0, dst: 0, src: 0, off: 0, ...i.slot2, imm: i.imm2 ?? 0 });
     }
   }
   return { slots, raw, slotOf };
@@ -75,6 +75,7 @@ export function step(
       reject('addr_space_cast insn can only be used in a program that has an associated arena', idx, 'EINVAL');
       break;
     case 'lddw': {
+      if (ins.off !== 0) reject('BPF_LD_IMM64 uses reserved fields', idx, 'EINVAL');
       const ref = env.mapRefs.get(idx);
       if (ins.src === 0) writeReg(env, idx, ins.dst, constScalar((BigInt(ins.imm2 ?? 0) << 32n) | BigInt(ins.imm >>> 0)));
       else if (ins.src === 4) writeReg(env, idx, ins.dst, pointer('PTR_TO_FUNC', { frameno: idx + ins.imm + 1 }));
@@ -121,6 +122,10 @@ export function step(
       return next(idx + 1);
     }
     case 'ja':
+      // check_cond_jmp_op: `gotol` (JMP32) carries its offset in imm, `goto` in off.
+      if (ins.src !== 0 || ins.dst !== 0 || (k.long ? ins.off !== 0 : ins.imm !== 0)) {
+        reject('BPF_JA uses reserved fields', idx, 'EINVAL');
+      }
       return next(idx + jumpOffset(ins) + 1);
     case 'may_goto': {
       // The path goes on at the jump target (the loop's exit); one more iteration, the
@@ -175,7 +180,8 @@ export function step(
       reject(`unknown opcode 8d`, idx, 'EINVAL');
       break;
     case 'exit': {
-      if (ins.src !== 0 || ins.dst !== 0 || ins.off !== 0 || ins.imm !== 0) reject('BPF_EXIT uses reserved fields', idx, 'EINVAL');
+      // The kernel does not look at off here.
+      if (ins.src !== 0 || ins.dst !== 0 || ins.imm !== 0) reject('BPF_EXIT uses reserved fields', idx, 'EINVAL');
       const f = curFrame(env.cur);
       const r0 = f.regs[0]!;
       env.scratched.regs.add(0);

@@ -7,12 +7,6 @@
 
 /** Programs the kernel refuses and xdpts accepts (target: none). */
 export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
-  'atomics/at_mv_ro_map':
-    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=8; xdpts: OK',
-  'atomics/at_mv_wo_map_fetch':
-    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES read from map forbidden, value_size=48 off=0 size=8; xdpts: OK',
-  'atomics/at_mv_wo_map_nofetch':
-    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES read from map forbidden, value_size=48 off=0 size=8; xdpts: OK',
   'atomics/at_var_off_stack':
     'A13 atomic op on a variable-offset stack pointer - kernel: EACCES variable offset stack pointer cannot be passed into helper function; var_off=(0x0; 0x8) off=-16 size=8; xdpts: OK',
   'calls/call_global_ptr_arg':
@@ -21,30 +15,8 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
     'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R0 pointer arithmetic on map_ptr prohibited; xdpts: OK',
   'globals/gp_call_scalar_with_ptr':
     'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EINVAL Caller passes invalid args into func#1 (\'gp_scalar\'); xdpts: OK',
-  'helpers/hp_csum_null_nonzero_size':
-    'A12 NULL with a non-zero size to a nullable memory argument - kernel: EACCES R1 type=scalar expected=fp; xdpts: OK',
   'jmp/jd_ptr_cmp_zero_dead':
     'A11 the kernel explores `if ctx == 0` (xdpts prunes a compare of a non-NULL pointer with 0) - kernel: EACCES frame pointer is read only; xdpts: OK',
-  'map_value/mv_rd_wo_refused':
-    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES read from map forbidden, value_size=48 off=0 size=8; xdpts: OK',
-  'map_value/mv_wr_ro_refused':
-    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=8; xdpts: OK',
-  'map_value/mv_st_imm_ro':
-    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=4; xdpts: OK',
-  'map_value/mv_atomic_ro':
-    'A1 BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map flags ignored - kernel: EACCES write into map forbidden, value_size=48 off=0 size=8; xdpts: OK',
-  'raw/raw_end_src_set':
-    'kernel: EINVAL BPF_END uses reserved fields; xdpts: OK',
-  'raw/raw_ja_reserved_imm':
-    'kernel: EINVAL BPF_JA uses reserved fields; xdpts: OK',
-  'raw/raw_ja_src_set':
-    'kernel: EINVAL BPF_JA uses reserved fields; xdpts: OK',
-  'raw/raw_lddw_second_nonzero':
-    'kernel: EINVAL invalid bpf_ld_imm64 insn; xdpts: OK',
-  'raw/raw_lddw_second_off':
-    'kernel: EINVAL invalid bpf_ld_imm64 insn; xdpts: OK',
-  'raw/raw_lddw_first_off':
-    'kernel: EINVAL BPF_LD_IMM64 uses reserved fields; xdpts: OK',
 };
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
@@ -67,8 +39,6 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
     'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
   'ptr/pt_cmp_value_or_null_ptrs':
     'kernel: OK ; xdpts: EACCES R6 invalid mem access \'map_value_or_null\'',
-  'raw/raw_exit_reserved':
-    'kernel: OK ; xdpts: EINVAL BPF_EXIT uses reserved fields',
   'sock/sk_lookup_release':
     'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
   'sock/sk_lookup_udp_release':
