@@ -124,6 +124,11 @@ function openProgram(env: LoaderEnv, file: string, args: LoadArgs): Opened {
   };
 }
 
+/** Whether libbpf passes func info (from .BTF.ext) when it loads `prog`. */
+export function hasFuncInfo(spec: ObjectSpec, prog: ProgramSpec): boolean {
+  return (spec.btfExt?.funcInfo.get(prog.section)?.length ?? 0) > 0;
+}
+
 /** The xdp-loader front end over an {@link XdpManager}. */
 export class XdpLoader {
   constructor(
@@ -316,7 +321,9 @@ export class XdpLoader {
     if (!btf) return;
     const st = this.mgr.state;
     const id = st.nextBtfId++;
-    st.progBtf[String(p.id)] = id;
+    // The kernel keeps a program's BTF only when the load passes func or line info (check_btf_info),
+    // so bpftool prints no btf_id for an object whose .BTF.ext is gone (its maps keep theirs).
+    if (hasFuncInfo(o.spec, o.prog)) st.progBtf[String(p.id)] = id;
     for (const ms of o.spec.maps) {
       const m = maps.get(ms.name);
       if (!m || !this.mgr.kernel.map(m.id) || st.mapBtf[String(m.id)] !== undefined) continue;
