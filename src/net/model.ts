@@ -307,6 +307,21 @@ export function linkSetMtu(state: NetState, nsName: string, dev: string, mtu: nu
 }
 
 /**
+ * `ip link set DEV address LLADDR`: iproute2's ll_addr_a2n parse (colon-separated hex bytes, exit
+ * 1 on a bad byte or a length other than the device's 6), then the kernel's eth_mac_addr check
+ * (a multicast or all-zero address is EADDRNOTAVAIL, exit 2).
+ */
+export function linkSetAddress(state: NetState, nsName: string, dev: string, text: string): void {
+  const iface = requireIface(getNetns(state, nsName), dev);
+  const bytes = text.split(':').map((part) => (/^[0-9a-fA-F]{1,2}$/.test(part) ? parseInt(part, 16) : NaN));
+  const bad = bytes.findIndex((b) => Number.isNaN(b));
+  if (bad >= 0) throw new NetError(`"${text.split(':')[bad]}" is invalid lladdr.`, 1, 'EINVAL');
+  if (bytes.length !== 6) throw new NetError(`Invalid address length ${bytes.length} - must be 6 bytes`, 1, 'EINVAL');
+  if ((bytes[0]! & 1) !== 0 || bytes.every((b) => b === 0)) throw new NetError('RTNETLINK answers: Cannot assign requested address', 2, 'EADDRNOTAVAIL');
+  iface.mac = bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/**
  * `ip link set DEV netns NS`: the device moves (down, its addresses and routes gone, as
  * dev_change_net_namespace does); it keeps its ifindex if free in the target.
  */

@@ -31,6 +31,7 @@ import {
   isNetState,
   linkAddVeth,
   linkDel,
+  linkSetAddress,
   linkSetMtu,
   linkSetNetns,
   linkSetUp,
@@ -463,6 +464,9 @@ async function ipLink(args: string[], g: IpGlobals): Promise<number> {
       } else if (a === 'mtu') {
         const m = Number(need(args, ++i, 'mtu'));
         ops.push(() => (s) => linkSetMtu(s.state, g.ns, name!, m));
+      } else if (a === 'address') {
+        const mac = need(args, ++i, 'address');
+        ops.push(() => (s) => linkSetAddress(s.state, g.ns, name!, mac));
       } else if (name === undefined) name = a;
       else throw garbage(a);
     }
