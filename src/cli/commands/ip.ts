@@ -376,20 +376,28 @@ function showIn(g: IpGlobals, view: (s: NetSession, ns: ReturnType<typeof getNet
 }
 
 /** The interfaces `ip link|addr show [dev] NAME` lists: all, or the one named (iproute2's error otherwise). */
-function selectIfaces(ns: ReturnType<typeof getNetns>, name: string | undefined): ReturnType<typeof getNetns>['ifaces'] {
-  if (name === undefined) return ns.ifaces;
+function selectIfaces(ns: ReturnType<typeof getNetns>, name: string | undefined, upOnly = false): ReturnType<typeof getNetns>['ifaces'] {
+  const keep = (l: ReturnType<typeof getNetns>['ifaces']): ReturnType<typeof getNetns>['ifaces'] => (upOnly ? l.filter((i) => i.up) : l);
+  if (name === undefined) return keep(ns.ifaces);
   const i = findIface(ns, name);
   if (!i) throw new NetError(`Device "${name}" does not exist.`, 1, 'ENODEV');
-  return [i];
+  return keep([i]);
+}
+
+/** `ip link|addr show [dev] NAME [up]`: the `up` keyword keeps only IFF_UP devices (ipaddress.c's filter.up). */
+function showArgs(args: string[]): { name?: string; up: boolean } {
+  const { dev, rest } = devArg(args);
+  const words = rest.filter((w) => w !== 'up');
+  const name = dev ?? words[0];
+  return name !== undefined ? { name, up: words.length !== rest.length } : { up: words.length !== rest.length };
 }
 
 async function ipLink(args: string[], g: IpGlobals): Promise<number> {
   const cmd = args.shift() ?? 'show';
   if (matches(cmd, 'show') || matches(cmd, 'list')) {
-    const { dev, rest } = devArg(args);
-    const name = dev ?? rest[0];
+    const { name, up } = showArgs(args);
     return showIn(g, (s, ns) => {
-      const ifaces = selectIfaces(ns, name);
+      const ifaces = selectIfaces(ns, name, up);
       return {
         json: () => linksJson(s.state, ns, ifaces, s.xdpInfo, g.stats),
         lines: () => (g.brief ? formatLinksBrief(s.state, ns, ifaces) : formatLinks(s.state, ns, ifaces, s.xdpInfo, g.stats)),
@@ -523,10 +531,9 @@ function readFileOrUndefined(path: string): Uint8Array | undefined {
 async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
   const cmd = args.shift() ?? 'show';
   if (matches(cmd, 'show') || matches(cmd, 'list')) {
-    const { dev, rest } = devArg(args);
-    const name = dev ?? rest[0];
+    const { name, up } = showArgs(args);
     return showIn(g, (s, ns) => {
-      const ifaces = selectIfaces(ns, name);
+      const ifaces = selectIfaces(ns, name, up);
       return {
         json: () => addrsJson(s.state, ns, ifaces, s.xdpInfo, g.family, name !== undefined),
         lines: () => (g.brief ? formatAddrsBrief(s.state, ns, ifaces) : formatAddrs(s.state, ns, ifaces, s.xdpInfo, g.family, name !== undefined)),
