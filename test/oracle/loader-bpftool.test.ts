@@ -55,8 +55,17 @@ const SCRIPT: string[][] = [
   ['-j', 'show', 'id', '999999'],
 ];
 
+/**
+ * Both sides in one form: ids masked, and xdpts' one JSON error shape
+ * (`{"error":{"message":M,"code":C}}`, issue 15) read back as bpftool's `{"error":M}` — the
+ * message must still be bpftool's word for word.
+ */
 function norm(o: ToolOutcome): string {
-  const t = (s: string): string => s.replace(/^\d+: /gm, 'N: ').replace(/"id":\d+/g, '"id":N');
+  const t = (s: string): string =>
+    s
+      .replace(/^\d+: /gm, 'N: ')
+      .replace(/"id":\d+/g, '"id":N')
+      .replace(/^\{"error":\{"message":("(?:[^"\\]|\\.)*"),"code":"[a-z]+"\}\}$/gm, '{"error":$1}');
   return `exit ${o.exit}\n${t(o.stdout.join('\n'))}\n--\n${t(o.stderr.join('\n'))}`;
 }
 
