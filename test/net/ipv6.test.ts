@@ -23,6 +23,7 @@ import {
   netnsAdd,
   Network,
   routes6Json,
+  route6Selector,
   runPing,
   type FrameEvent,
   type NetState,
@@ -84,6 +85,11 @@ describe('IPv6 on the emulated network (goldens from Linux 6.18, iputils, iprout
     expect(formatRoutes6(s, b)).toEqual(lines('route6-b.out'));
     expect(formatRoutes6(s, getNetns(s, 'v6_a'))).toEqual(lines('route6-a.out'));
     expect(routes6Json(s, getNetns(s, 'v6_a'))).toEqual(JSON.parse(golden('route6-a.json')));
+    // Selectors, as `ip -6 route show [root|match] PREFIX` reads them.
+    expect(formatRoutes6(s, b, undefined, route6Selector(['2001:db8:1::/64']))).toEqual([lines('route6-b.out')[1]]);
+    expect(formatRoutes6(s, b, undefined, route6Selector(['root', '2001:db8::/32']))).toEqual(lines('route6-b.out').slice(0, 2));
+    expect(formatRoutes6(s, b, undefined, route6Selector(['match', 'fe80::1']))).toEqual([lines('route6-b.out')[2]]);
+    expect(formatRoutes6(s, b, undefined, route6Selector(['2001:db8::/48']))).toEqual([]);
     expect(() => addr6Add(s, 'v6_b', '2001:db8:1::2/64', 'v6_b0')).toThrow('File exists');
     addr6Del(s, 'v6_b', '2001:db8:1::2/64', 'v6_b0');
     expect(formatRoutes6(s, b)).toEqual(lines('route6-a.out').map((l) => l.replace('v6_a0', 'v6_b0')));
@@ -154,6 +160,14 @@ describe('IPv6 on the emulated network (goldens from Linux 6.18, iputils, iprout
     const r = await runPing(drop, { ns: 'v6_a', target: '2001:db8::2', count: 1, wait: 1 });
     expect(r.received).toBe(0);
     expect(r.exitCode).toBe(1);
+  });
+
+  it('reports a neighbour that never answers as iputils does (address unreachable from our own address)', async () => {
+    const s = topology();
+    const r = await runPing(new Network(s), { ns: 'v6_a', target: '2001:db8::99', count: 1, wait: 5 });
+    expect(r.lines.map(maskTimes)).toEqual(lines('ping-addr-unreach.out').map(maskTimes));
+    expect(r.exitCode).toBe(1);
+    expect(formatNeigh(s, getNetns(s, 'v6_a'), undefined, 'inet6')).toEqual(['2001:db8::99 dev v6_a0 FAILED ']);
   });
 
   it('refuses what ping refuses: no route, an unknown scope, -4 with an IPv6 target', async () => {

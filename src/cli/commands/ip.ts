@@ -15,6 +15,7 @@ import {
   addr6Add,
   addr6Del,
   formatRoutes6,
+  route6Selector,
   routes6Json,
   addrDel,
   addrsJson,
@@ -567,7 +568,8 @@ async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
     if (dev === undefined) throw new NetError('Flush requires arguments.', 1, 'EINVAL');
     await withNet((s) => {
       const i = requireIface(getNetns(s.state, g.ns), dev);
-      i.addrs = i.kind === 'loopback' ? i.addrs : [];
+      if (g.family !== 'inet6') i.addrs = i.kind === 'loopback' ? i.addrs : [];
+      if (g.family !== 'inet') delete i.addrs6;
     });
     return 0;
   }
@@ -611,10 +613,11 @@ async function ipRoute(args: string[], g: IpGlobals): Promise<number> {
   const cmd = args.shift() ?? 'show';
   if (matches(cmd, 'show') || matches(cmd, 'list')) {
     const { dev, rest } = devArg(args);
-    const keep = routeSelector(rest);
+    const keep6 = g.family === 'inet6' ? route6Selector(rest) : undefined;
+    const keep = keep6 ? () => true : routeSelector(rest);
     return showIn(g, (s, ns) => {
       if (dev !== undefined) requireIface(ns, dev);
-      if (g.family === 'inet6') return { json: () => routes6Json(s.state, ns, dev), lines: () => formatRoutes6(s.state, ns, dev) };
+      if (keep6) return { json: () => routes6Json(s.state, ns, dev, keep6), lines: () => formatRoutes6(s.state, ns, dev, keep6) };
       return { json: () => routesJson(s.state, ns, dev, keep), lines: () => formatRoutes(s.state, ns, dev, keep) };
     });
   }
