@@ -71,14 +71,23 @@ function scalarTaken(a: Reg, b: Reg, op: string, is32: boolean): number {
   return -1;
 }
 
+/**
+ * `reg_not_null`: the pointer types the kernel knows cannot be NULL. ctx, stack and packet
+ * pointers are not among them, so `if r1 == 0` on ctx explores both branches.
+ */
+function regNotNull(r: Reg): boolean {
+  if (r.maybeNull) return false;
+  return r.type === 'PTR_TO_MAP_VALUE' || r.type === 'PTR_TO_MAP_KEY' || r.type === 'PTR_TO_MEM' || r.type === 'CONST_PTR_TO_MAP';
+}
+
 /** `is_branch_taken`, including non-null pointers compared with 0. */
 export function branchTaken(a: Reg, b: Reg, op: string, is32: boolean): number {
-  if (isPointer(a) && isConst(b) && b.varOff.value === 0n && !a.maybeNull && !is32) {
+  if (isPointer(a) && isConst(b) && b.varOff.value === 0n && regNotNull(a) && !is32) {
     if (op === 'jeq') return 0;
     if (op === 'jne') return 1;
     return -1;
   }
-  if (isPointer(b) && isConst(a) && a.varOff.value === 0n && !b.maybeNull && !is32) {
+  if (isPointer(b) && isConst(a) && a.varOff.value === 0n && regNotNull(b) && !is32) {
     if (op === 'jeq') return 0;
     if (op === 'jne') return 1;
     return -1;

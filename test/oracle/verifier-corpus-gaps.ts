@@ -15,8 +15,6 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
     'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R0 pointer arithmetic on map_ptr prohibited; xdpts: OK',
   'globals/gp_call_scalar_with_ptr':
     'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EINVAL Caller passes invalid args into func#1 (\'gp_scalar\'); xdpts: OK',
-  'jmp/jd_ptr_cmp_zero_dead':
-    'A11 the kernel explores `if ctx == 0` (xdpts prunes a compare of a non-NULL pointer with 0) - kernel: EACCES frame pointer is read only; xdpts: OK',
 };
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
@@ -139,8 +137,6 @@ export const KNOWN_COUNT_GAPS: Record<string, string> = {
     'kernel 8 insns/0 states, xdpts 6/0',
   'globals/gl_tail_call_in_subprog':
     'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 8 insns/1 states, xdpts 7/0',
-  'globals/gp_call_mem_stack':
-    'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 12 insns/1 states, xdpts 11/1',
   'globals/gp_call_mem_stack_uninit':
     'C2 global subprograms and tail calls in subprograms: the kernel counts differ by one or two - kernel 9 insns/1 states, xdpts 8/1',
   'globals/gp_call_mem_null':
