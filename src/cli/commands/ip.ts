@@ -1,35 +1,24 @@
 /**
  * `xdpts ip`: iproute2 over the emulated network — netns add|del|list|exec, link add (veth)|del|
  * set|show, addr add|del|show|flush, route show|add|del, neigh show|flush — with iproute2's text,
- * `-j` JSON, messages and exit statuses. Also home of `withNet`, the state session every
- * network command (ip, ping, inject, capture) runs in.
+ * `-j` JSON, messages and exit statuses. The state session it runs in is `withNet`
+ * (net-session.ts), re-exported here for the commands that import it from ip.
  */
 import type { Command } from 'commander';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
-  netStateProblem,
-  parseIpv4,
-  parsePrefix,
-  type RouteView,
   addrAdd,
   addr6Add,
   addr6Del,
-  formatRoutes6,
-  route6Selector,
-  routes6Json,
   addrDel,
   addrsJson,
-  createNetState,
   findIface,
   formatAddrs,
   formatAddrsBrief,
   formatLinksBrief,
   formatLinks,
-  formatNeigh,
   formatNetnsList,
-  formatRoutes,
   getNetns,
-  isNetState,
   linkAddVeth,
   linkDel,
   linkSetAddress,
@@ -37,51 +26,21 @@ import {
   linkSetNetns,
   linkSetUp,
   linksJson,
-  neighAdd,
-  neighDel,
-  neighFlush,
-  neighJson,
   netnsAdd,
   netnsDel,
   NetError,
-  Network,
   requireIface,
-  routeAdd,
-  routeDel,
-  routesJson,
   ROOT_NS,
-  type FrameEvent,
-  type NetState,
-  type NetworkOptions,
-  type XdpHook,
-  type XdpInfoLookup,
 } from '../../net/index';
-import { IP_XDP_KEYWORDS, kernelStateProblem, type IpXdpRequest, type ToolOutcome } from '../../kernel/index';
-import { pcapRecord } from '../../pcap/index';
-import { damagedState, StateStore, type StateSnapshot } from '../../state/index';
+import { IP_XDP_KEYWORDS, type IpXdpRequest } from '../../kernel/index';
 import { err, out, outJson, runCommand } from '../output';
 import { pingMain } from './ping';
+import { reportNetError, withNet, type NetSession } from './net-session';
+import { devArg, garbage, matches, need, showIn, type IpGlobals } from './ip-common';
+import { ipNeigh, ipRoute } from './ip-route';
+
+export { reportNetError, setKernelAttachment, withNet, type KernelAttachment, type NetSession } from './net-session';
 import { IP_ADDR_USAGE, IP_LINK_USAGE, IP_NEIGH_USAGE, IP_NETNS_USAGE, IP_ROUTE_USAGE, IP_USAGE } from './tool-help';
-
-/** What the emulated kernel contributes to a network session: its XDP hook and attachment views. */
-export interface KernelAttachment {
-  hook?: XdpHook;
-  xdpInfo?: XdpInfoLookup;
-  /** Called after the command, before the snapshot is written (the kernel saves its part). */
-  save?: () => void;
-  /** `ip link set DEV xdp... {obj FILE [sec S] | off}` on the emulated kernel (iproute2's outcome). */
-  linkSetXdp?: (r: IpXdpRequest) => ToolOutcome;
-}
-
-let kernelFactory: ((snapshot: StateSnapshot, nowNs: () => bigint) => KernelAttachment) | undefined;
-
-/**
- * Connects the emulated kernel: `factory` is called once per command with the snapshot and the
- * network's clock, and returns the XDP hook every received frame goes through.
- */
-export function setKernelAttachment(factory: (snapshot: StateSnapshot, nowNs: () => bigint) => KernelAttachment): void {
-  kernelFactory = factory;
-}
 
 /** A command `ip netns exec NS` can run: its arguments and the namespace, to its exit status. */
 export type ExecTarget = (args: string[], ns: string) => Promise<number>;
@@ -114,123 +73,7 @@ async function xdpLoaderMain(args: string[], ns: string): Promise<number> {
   return target(rest, ns);
 }
 
-/** One command's view of the network: the live Network plus the XDP views. */
-export interface NetSession {
-  net: Network;
-  state: NetState;
-  snapshot: StateSnapshot;
-  xdpInfo: XdpInfoLookup | undefined;
-  linkSetXdp: ((r: IpXdpRequest) => ToolOutcome) | undefined;
-}
 
-function seedFromEnv(): number | undefined {
-  const s = process.env['XDPTS_SEED'];
-  if (s === undefined || s === '') return undefined;
-  const n = Number(s);
-  return Number.isFinite(n) ? n >>> 0 : undefined;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Runs `fn` with the network loaded from the state under the state lock, then writes the state
- * back (unless `readonly`). Frames crossing an interface with an active capture are appended to
- * its pcap file.
- */
-export async function withNet<T>(fn: (s: NetSession) => T | Promise<T>, options: { readonly?: boolean; extra?: NetworkOptions } = {}): Promise<T> {
-  const store = new StateStore(undefined, {}, (snap) => kernelStateProblem(snap.kernel) ?? netStateProblem(snap.net));
-  return store.withState(
-    async (snapshot) => {
-      if (!isNetState(snapshot.net)) {
-        const seed = seedFromEnv();
-        snapshot.net = createNetState(seed !== undefined ? { seed } : {});
-      }
-      const state = snapshot.net as NetState;
-      // Capture sessions whose waiting process died are over.
-      state.captures = state.captures.filter((c) => c.pid === undefined || pidAlive(c.pid));
-      // So are the ping sockets of a ping that died while it waited without the lock.
-      if (state.pingSockets) state.pingSockets = state.pingSockets.filter((p) => p.pid === undefined || pidAlive(p.pid));
-      const pending: { file: string; bytes: Uint8Array }[] = [];
-      const onFrame = (e: FrameEvent): void => {
-        for (const c of state.captures) {
-          if (c.ns !== e.ns || c.ifindex !== e.ifindex || (c.limit > 0 && c.count >= c.limit)) continue;
-          c.count++;
-          pending.push({ file: c.file, bytes: pcapRecord({ timeUs: state.epochUs + e.timeUs, data: e.frame }) });
-        }
-        options.extra?.onFrame?.(e);
-      };
-      let netRef: Network | undefined;
-      let kernel: KernelAttachment;
-      let net: Network;
-      try {
-        kernel = kernelFactory?.(snapshot, () => netRef?.nowNs() ?? 0n) ?? {};
-        const netOptions: NetworkOptions = { onFrame };
-        if (kernel.hook) netOptions.hook = kernel.hook;
-        if (options.extra?.onVerdict) netOptions.onVerdict = options.extra.onVerdict;
-        net = new Network(state, netOptions);
-      } catch (e) {
-        // The shapes were right but the parts cannot be rebuilt: refuse, write nothing.
-        throw damagedState(store.file, e);
-      }
-      netRef = net;
-      try {
-        return await fn({ net, state, snapshot, xdpInfo: kernel.xdpInfo, linkSetXdp: kernel.linkSetXdp });
-      } finally {
-        for (const p of pending) {
-          try {
-            appendFileSync(p.file, p.bytes);
-          } catch {
-            // The capture file went away: the session ends.
-            state.captures = state.captures.filter((c) => c.file !== p.file);
-          }
-        }
-        kernel.save?.();
-      }
-    },
-    options.readonly ? { readonly: true } : {},
-  );
-}
-
-/** Prints a NetError as the real tool does (stderr, verbatim) and returns its exit status. */
-export function reportNetError(e: unknown): number {
-  if (e instanceof NetError) {
-    err(e.message);
-    return e.exitStatus;
-  }
-  throw e;
-}
-
-/** `matches()` of iproute2: `word` is a non-empty prefix of `full`. */
-function matches(word: string | undefined, full: string): boolean {
-  return word !== undefined && word.length > 0 && full.startsWith(word);
-}
-
-interface IpGlobals {
-  ns: string;
-  json: boolean;
-  force: boolean;
-  brief: boolean;
-  family?: 'inet' | 'inet6';
-  stats: boolean;
-}
-
-function garbage(word: string): NetError {
-  return new NetError(`Error: either "dev" is duplicate, or "${word}" is a garbage.`, 255, 'EINVAL');
-}
-
-function need(args: string[], i: number, what: string): string {
-  const v = args[i];
-  if (v === undefined) throw new NetError(`Command line is not complete. Try option "help"`, 255, 'EINVAL');
-  void what;
-  return v;
-}
 
 /** The usage text of `ip OBJECT help` for the objects xdpts emulates. */
 function objectUsage(obj: string): string | undefined {
@@ -342,39 +185,6 @@ async function ipNetns(args: string[], g: IpGlobals): Promise<number> {
   return 255;
 }
 
-function devArg(args: string[]): { dev?: string; rest: string[] } {
-  const rest: string[] = [];
-  let dev: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === 'dev') {
-      dev = need(args, i + 1, 'dev');
-      i++;
-    } else rest.push(args[i]!);
-  }
-  return dev !== undefined ? { dev, rest } : { rest };
-}
-
-/** What an `ip OBJECT show` prints: its JSON (-j) and its text lines (-br already chosen). */
-interface ShowView {
-  json(): unknown;
-  lines(): Iterable<string>;
-}
-
-/**
- * Runs an `ip OBJECT show` in namespace `g.ns` without writing the state back: `view` builds
- * the output (and throws iproute2's error for an unknown device), printed as JSON under -j.
- */
-function showIn(g: IpGlobals, view: (s: NetSession, ns: ReturnType<typeof getNetns>) => ShowView): Promise<number> {
-  return withNet(
-    (s) => {
-      const v = view(s, getNetns(s.state, g.ns));
-      if (g.json) outJson(v.json());
-      else for (const l of v.lines()) out(l);
-      return 0;
-    },
-    { readonly: true },
-  );
-}
 
 /** The interfaces `ip link|addr show [dev] NAME` lists: all, or the one named (iproute2's error otherwise). */
 function selectIfaces(ns: ReturnType<typeof getNetns>, name: string | undefined, upOnly = false): ReturnType<typeof getNetns>['ifaces'] {
@@ -577,107 +387,6 @@ async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
   return 255;
 }
 
-/**
- * The prefix selector of `ip route show` as iproute2 reads it: `[to] [exact|root|match] PREFIX`
- * (`default` is 0/0). A bare or `exact` prefix keeps the route with that very prefix, `root` the
- * routes inside it, `match` the routes that contain it.
- */
-function routeSelector(words: string[]): (r: RouteView) => boolean {
-  let mode: 'exact' | 'root' | 'match' = 'exact';
-  let prefix: { addr: number; len: number } | undefined;
-  for (let i = 0; i < words.length; i++) {
-    let w = words[i]!;
-    if (w === 'to') continue;
-    if (prefix !== undefined) throw garbage(w);
-    if (matches(w, 'root') || matches(w, 'match') || matches(w, 'exact')) {
-      mode = matches(w, 'root') ? 'root' : matches(w, 'match') ? 'match' : 'exact';
-      w = need(words, ++i, w);
-    }
-    const p = w === 'default' || w === 'all' ? { addr: 0, len: w === 'all' ? -1 : 0 } : parsePrefix(w.includes('/') ? w : `${w}/32`);
-    if (!p) throw new NetError(`Error: any valid prefix is expected rather than "${w}".`, 1, 'EINVAL');
-    prefix = p;
-  }
-  if (!prefix || prefix.len < 0) return () => true;
-  const { addr, len } = prefix;
-  const within = (a: number, l: number, inside: { addr: number; len: number }): boolean =>
-    l >= inside.len && (inside.len === 0 || (a >>> (32 - inside.len)) === (inside.addr >>> (32 - inside.len)));
-  return (r) => {
-    const d = parseIpv4(r.dst) ?? 0;
-    if (mode === 'exact') return r.dstLen === len && within(d, r.dstLen, prefix!);
-    if (mode === 'root') return within(d, r.dstLen, prefix!);
-    return within(addr, len, { addr: d, len: r.dstLen });
-  };
-}
-
-async function ipRoute(args: string[], g: IpGlobals): Promise<number> {
-  const cmd = args.shift() ?? 'show';
-  if (matches(cmd, 'show') || matches(cmd, 'list')) {
-    const { dev, rest } = devArg(args);
-    const keep6 = g.family === 'inet6' ? route6Selector(rest) : undefined;
-    const keep = keep6 ? () => true : routeSelector(rest);
-    return showIn(g, (s, ns) => {
-      if (dev !== undefined) requireIface(ns, dev);
-      if (keep6) return { json: () => routes6Json(s.state, ns, dev, keep6), lines: () => formatRoutes6(s.state, ns, dev, keep6) };
-      return { json: () => routesJson(s.state, ns, dev, keep), lines: () => formatRoutes(s.state, ns, dev, keep) };
-    });
-  }
-  if (matches(cmd, 'add') || matches(cmd, 'delete')) {
-    let dst: string | undefined;
-    const o: { via?: string; dev?: string; src?: string } = {};
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === 'via') o.via = need(args, ++i, 'via');
-      else if (a === 'dev') o.dev = need(args, ++i, 'dev');
-      else if (a === 'src') o.src = need(args, ++i, 'src');
-      else if (a === 'to') dst = need(args, ++i, 'to');
-      else if (dst === undefined) dst = a;
-      else throw garbage(a);
-    }
-    if (dst === undefined) throw new NetError('Command line is not complete. Try option "help"', 255, 'EINVAL');
-    const isAdd = matches(cmd, 'add');
-    await withNet((s) => (isAdd ? routeAdd(s.state, g.ns, dst!, o) : routeDel(s.state, g.ns, dst!, o)));
-    return 0;
-  }
-  err(`Command "${cmd}" is unknown, try "ip route help".`);
-  return 255;
-}
-
-async function ipNeigh(args: string[], g: IpGlobals): Promise<number> {
-  const cmd = args.shift() ?? 'show';
-  if (matches(cmd, 'show') || matches(cmd, 'list')) {
-    const { dev } = devArg(args);
-    return showIn(g, (s, ns) => {
-      const ifindex = dev !== undefined ? requireIface(ns, dev).ifindex : undefined;
-      return { json: () => neighJson(s.state, ns, ifindex, g.family), lines: () => formatNeigh(s.state, ns, ifindex, g.family) };
-    });
-  }
-  if (matches(cmd, 'add') || matches(cmd, 'replace') || matches(cmd, 'delete')) {
-    let ip: string | undefined;
-    const o: { dev?: string; lladdr?: string; nud?: string } = {};
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === 'dev') o.dev = need(args, ++i, 'dev');
-      else if (a === 'lladdr') o.lladdr = need(args, ++i, 'lladdr');
-      else if (a === 'nud') o.nud = need(args, ++i, 'nud');
-      else if (a === 'to') ip = need(args, ++i, 'to');
-      else if (ip === undefined) ip = a;
-      else throw garbage(a);
-    }
-    if (o.dev === undefined || ip === undefined) throw new NetError('Device and destination are required arguments.', 255, 'EINVAL');
-    const dev = o.dev;
-    if (matches(cmd, 'delete')) await withNet((s) => neighDel(s.state, g.ns, ip!, dev));
-    else await withNet((s) => neighAdd(s.state, g.ns, ip!, { ...o, dev, replace: matches(cmd, 'replace') }));
-    return 0;
-  }
-  if (matches(cmd, 'flush')) {
-    const { dev, rest } = devArg(args);
-    if (dev === undefined && rest[0] !== 'all') throw new NetError('Flush requires arguments.', 1, 'EINVAL');
-    await withNet((s) => void neighFlush(s.state, g.ns, dev));
-    return 0;
-  }
-  err(`Command "${cmd}" is unknown, try "ip neigh help".`);
-  return 255;
-}
 
 /** Registers `xdpts ip ...` (arguments as iproute2 takes them). */
 export function register(program: Command, setExit: (code: number) => void): void {
