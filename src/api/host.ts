@@ -15,6 +15,7 @@
 import { emptyXdpState, Kernel, kernelStateProblem, XdpManager, type ClockSetting } from '../kernel';
 import { createNetState, isNetState, netStateProblem, ROOT_NS, type NetState } from '../net';
 import { STATE_VERSION, StateStore, type StateSnapshot } from '../state';
+import { seedFromEnv } from '../util';
 import { readKernelPart, writeKernelPart } from './kernel-part';
 import { netTopology } from './topology';
 
@@ -55,14 +56,6 @@ export interface Host {
 export interface HostOptions {
   /** The state directory; `XDPTS_STATE_DIR` (or its default) when absent. */
   readonly stateDir?: string;
-}
-
-/** `XDPTS_SEED`, as the CLI reads it for a fresh network (same seed, same MACs). */
-function seedFromEnv(): number | undefined {
-  const s = process.env['XDPTS_SEED'];
-  if (s === undefined || s === '') return undefined;
-  const n = Number(s);
-  return Number.isFinite(n) ? n >>> 0 : undefined;
 }
 
 /** Whether `ifindex` is a device of the root namespace (devmap updates check it). */

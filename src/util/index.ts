@@ -3,3 +3,4 @@ export * from './errors';
 export * from './bytes';
 export * from './hex';
 export * from './shape';
+export * from './env';

@@ -5,7 +5,7 @@
  * (net-session.ts), re-exported here for the commands that import it from ip.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileOrUndefined } from './tool-output';
 import {
   addrAdd,
   addr6Add,
@@ -329,14 +329,6 @@ function parseXdpWords(args: string[], at: number): { req: { obj?: string; sec?:
     else break;
   }
   return { req: sec !== undefined ? { obj, sec } : { obj }, next: i };
-}
-
-function readFileOrUndefined(path: string): Uint8Array | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 async function ipAddr(args: string[], g: IpGlobals): Promise<number> {

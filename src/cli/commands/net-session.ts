@@ -9,6 +9,7 @@ import { createNetState, isNetState, netStateProblem, NetError, Network, type Fr
 import { kernelStateProblem, type IpXdpRequest, type ToolOutcome } from '../../kernel/index';
 import { pcapRecord } from '../../pcap/index';
 import { damagedState, StateStore, type StateSnapshot } from '../../state/index';
+import { seedFromEnv } from '../../util/index';
 import { err } from '../output';
 
 /** What the emulated kernel contributes to a network session: its XDP hook and attachment views. */
@@ -38,13 +39,6 @@ export interface NetSession {
   snapshot: StateSnapshot;
   xdpInfo: XdpInfoLookup | undefined;
   linkSetXdp: ((r: IpXdpRequest) => ToolOutcome) | undefined;
-}
-
-function seedFromEnv(): number | undefined {
-  const s = process.env['XDPTS_SEED'];
-  if (s === undefined || s === '') return undefined;
-  const n = Number(s);
-  return Number.isFinite(n) ? n >>> 0 : undefined;
 }
 
 function pidAlive(pid: number): boolean {

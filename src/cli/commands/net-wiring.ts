@@ -7,6 +7,7 @@
  * and bpftool commands (load, unload, status, features, prog, map) run in.
  */
 import type { Command } from 'commander';
+import { seedFromEnv } from '../../util/index';
 import {
   emptyXdpState,
   ipLinkSetXdp,
@@ -77,11 +78,6 @@ export function topologyOf(net: NetState): XdpTopology {
 
 const systems = new WeakMap<StateSnapshot, System>();
 
-function seed(): number | undefined {
-  const s = process.env['XDPTS_SEED'];
-  return s !== undefined && s !== '' && Number.isFinite(Number(s)) ? Number(s) >>> 0 : undefined;
-}
-
 /** The kernel part's halves: `{core, xdp}`, or a bare core saved with no XDP side yet (either may be absent). */
 function partsOf(k: unknown): { core: KernelSnapshot | undefined; xdp: XdpState | undefined } {
   if (typeof k !== 'object' || k === null) return { core: undefined, xdp: undefined };
@@ -101,7 +97,7 @@ export function systemOf(snapshot: StateSnapshot): System {
   const net = snapshot.net as NetState;
   const { core, xdp: xdpState } = partsOf(snapshot.kernel);
   const ifindexExists = (ifindex: number): boolean => ifaceByIndex(getNetns(net, ROOT_NS), ifindex) !== undefined;
-  const s = seed();
+  const s = seedFromEnv();
   let sys: System;
   try {
     const kernel = core ? Kernel.fromSnapshot(core, { ifindexExists }) : new Kernel({ ifindexExists, ...(s !== undefined ? { seed: s } : {}) });

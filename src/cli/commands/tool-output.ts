@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { xdptsExit, type ToolOutcome } from '../../kernel/index';
 import { NetError } from '../../net/index';
 import { err, errorJson, out, outJson } from '../output';
-import { reportNetError } from './ip';
+import { reportNetError } from './net-session';
 
 /** Prints an outcome and returns its exit status. */
 export function emit(o: ToolOutcome, json: boolean): number {
