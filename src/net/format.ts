@@ -2,6 +2,9 @@
  * Text and JSON views of the emulated network exactly as iproute2 6.1 prints them
  * (`ip link`, `ip addr`, `ip route`, `ip neigh`, `ip netns list`, plain and `-j`).
  */
+import { parseIpv4, parsePrefix } from './addr';
+import { NetError } from './errors';
+import { prefixSelector, type PrefixFamily } from './route-select';
 import { ipv6Addrs } from './addr6';
 import { hasCarrier, isPrimary, netnsList, peerOf } from './model';
 import { routeTable, type RouteView } from './routes';
@@ -302,3 +305,16 @@ export function formatLinksBrief(state: NetState, ns: NetnsState, ifaces: IfaceS
 export function formatAddrsBrief(state: NetState, ns: NetnsState, ifaces: IfaceState[]): string[] {
   return ifaces.map((i) => `${brief(state, ns, i)}${addrRows(state, i).map((r) => `${r.local}/${r.prefixlen} `).join('')}`);
 }
+
+/** The filter of `ip route show [to] [exact|root|match] PREFIX` over the IPv4 table. */
+export function routeSelector(words: readonly string[]): (r: RouteView) => boolean {
+  const keep = prefixSelector(words, IPV4_PREFIX);
+  return (r) => keep({ dst: parseIpv4(r.dst) ?? 0, dstLen: r.dstLen });
+}
+
+const IPV4_PREFIX: PrefixFamily<number> = {
+  parse: (w) => parsePrefix(w.includes('/') ? w : `${w}/32`),
+  bad: (w) => new NetError(`Error: any valid prefix is expected rather than "${w}".`, 1, 'EINVAL'),
+  samePrefix: (a, b, len) => len === 0 || a >>> (32 - len) === b >>> (32 - len),
+  zero: 0,
+};

@@ -2,6 +2,7 @@
 import { routeTable6, type Route6View } from './addr6';
 import { NetError } from './errors';
 import { inPrefix6, parseIpv6 } from './packet6';
+import { prefixSelector, type PrefixFamily } from './route-select';
 import type { NetState, NetnsState } from './types';
 
 /**
@@ -9,31 +10,21 @@ import type { NetState, NetnsState } from './types';
  * prefix keeps the route with that very prefix, `root` the routes inside it, `match` those that contain it.
  */
 export function route6Selector(words: string[]): (r: Route6View) => boolean {
-  let mode: 'exact' | 'root' | 'match' = 'exact';
-  let sel: { addr: Uint8Array; len: number } | undefined;
-  for (let i = 0; i < words.length; i++) {
-    let w = words[i]!;
-    if (w === 'to') continue;
-    if (sel !== undefined) throw new NetError(`Error: either "to" is duplicate, or "${w}" is a garbage.`, 255, 'EINVAL');
-    if (w === 'root' || w === 'match' || w === 'exact') {
-      mode = w;
-      w = words[++i] ?? '';
-    }
-    const [a, l] = w === 'default' ? ['::', '0'] : w.split('/');
+  const keep = prefixSelector(words, IPV6_PREFIX);
+  return (r) => keep({ dst: parseIpv6(r.dst)!, dstLen: r.dstLen });
+}
+
+const IPV6_PREFIX: PrefixFamily<Uint8Array> = {
+  parse(w) {
+    const [a, l] = w.split('/');
     const addr = parseIpv6(a ?? '');
     const len = l === undefined ? 128 : Number(l);
-    if (!addr || !(len >= 0 && len <= 128)) throw new NetError(`Error: inet6 prefix is expected rather than "${w}".`, 1, 'EINVAL');
-    sel = { addr, len };
-  }
-  if (!sel) return () => true;
-  const { addr, len } = sel;
-  return (r) => {
-    const d = parseIpv6(r.dst)!;
-    if (mode === 'exact') return r.dstLen === len && inPrefix6(d, addr, len);
-    if (mode === 'root') return r.dstLen >= len && inPrefix6(d, addr, len);
-    return len >= r.dstLen && inPrefix6(addr, d, r.dstLen);
-  };
-}
+    return addr && len >= 0 && len <= 128 ? { addr, len } : undefined;
+  },
+  bad: (w) => new NetError(`Error: inet6 prefix is expected rather than "${w}".`, 1, 'EINVAL'),
+  samePrefix: (a, b, len) => inPrefix6(a, b, len),
+  zero: new Uint8Array(16),
+};
 
 function rows(state: NetState, ns: NetnsState, dev?: string, keep: (r: Route6View) => boolean = () => true): Route6View[] {
   return routeTable6(state, ns).filter((r) => (dev === undefined || r.dev === dev) && keep(r));

@@ -11,51 +11,17 @@ import {
   neighFlush,
   neighJson,
   NetError,
-  parseIpv4,
-  parsePrefix,
   requireIface,
   route6Selector,
+  routeSelector,
   routeAdd,
   routeDel,
   routes6Json,
   routesJson,
-  type RouteView,
 } from '../../net/index';
 import { err } from '../output';
 import { devArg, garbage, matches, need, showIn, type IpGlobals } from './ip-common';
 import { withNet } from './net-session';
-
-/**
- * The prefix selector of `ip route show` as iproute2 reads it: `[to] [exact|root|match] PREFIX`
- * (`default` is 0/0). A bare or `exact` prefix keeps the route with that very prefix, `root` the
- * routes inside it, `match` the routes that contain it.
- */
-function routeSelector(words: string[]): (r: RouteView) => boolean {
-  let mode: 'exact' | 'root' | 'match' = 'exact';
-  let prefix: { addr: number; len: number } | undefined;
-  for (let i = 0; i < words.length; i++) {
-    let w = words[i]!;
-    if (w === 'to') continue;
-    if (prefix !== undefined) throw garbage(w);
-    if (matches(w, 'root') || matches(w, 'match') || matches(w, 'exact')) {
-      mode = matches(w, 'root') ? 'root' : matches(w, 'match') ? 'match' : 'exact';
-      w = need(words, ++i, w);
-    }
-    const p = w === 'default' || w === 'all' ? { addr: 0, len: w === 'all' ? -1 : 0 } : parsePrefix(w.includes('/') ? w : `${w}/32`);
-    if (!p) throw new NetError(`Error: any valid prefix is expected rather than "${w}".`, 1, 'EINVAL');
-    prefix = p;
-  }
-  if (!prefix || prefix.len < 0) return () => true;
-  const { addr, len } = prefix;
-  const within = (a: number, l: number, inside: { addr: number; len: number }): boolean =>
-    l >= inside.len && (inside.len === 0 || (a >>> (32 - inside.len)) === (inside.addr >>> (32 - inside.len)));
-  return (r) => {
-    const d = parseIpv4(r.dst) ?? 0;
-    if (mode === 'exact') return r.dstLen === len && within(d, r.dstLen, prefix!);
-    if (mode === 'root') return within(d, r.dstLen, prefix!);
-    return within(addr, len, { addr: d, len: r.dstLen });
-  };
-}
 
 /** `ip route ...` in `g.ns`. */
 export async function ipRoute(args: string[], g: IpGlobals): Promise<number> {
