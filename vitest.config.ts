@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // Tests and examples import the library as users do (`from 'xdpts'`): the sources here.
   resolve: { alias: { xdpts: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    // test/heavy runs on its own (npm run test:heavy, vitest.heavy.config.ts), after npm test in CI.
+    exclude: [...configDefaults.exclude, 'test/heavy/**'],
     // Generous: many tests spawn CLI processes, minutes apart on a machine shared with other runs;
     // a hang still fails, and speed is measured by npm run bench, never by these limits.
     testTimeout: 180_000,
