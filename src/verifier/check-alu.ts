@@ -8,11 +8,16 @@ import { markChainPrecision } from './precision';
 import { type Env, reject } from './env';
 import { regTypeStr } from './print';
 import {
+  ADD_CONST32,
+  ADD_CONST64,
   type Reg,
   S64_MAX,
   S64_MIN,
+  assignScalarIdBeforeMov,
+  baseId,
   constScalar,
   copyReg,
+  hasAddConst,
   isConst,
   isPktPointer,
   isPointer,
@@ -150,9 +155,12 @@ export function checkAlu(env: Env, idx: number, i: Instruction, k: InsnKind): vo
     // always for r1 = r2, for w1 = w2 when r2 fits in 32 bits, for sign extensions when the
     // value does not change (`assign_scalar_id_before_mov`).
     const shareId = (keep: boolean): Reg => {
-      if (keep && s.type === 'SCALAR_VALUE' && !isConst(s) && s.id === 0) s.id = ++env.idGen;
+      if (keep) assignScalarIdBeforeMov(env, s);
       const r = copyReg(s);
-      if (!keep) r.id = 0;
+      if (!keep) {
+        r.id = 0;
+        r.off = 0;
+      }
       return r;
     };
     if (k.kind === 'movsx') {
@@ -239,5 +247,25 @@ export function checkAlu(env: Env, idx: number, i: Instruction, k: InsnKind): vo
   }
   const r = copyReg(dst);
   scalarAlu(op, r, src, k.is64);
+  linkAddConst(env, r, dst, op, src, k.is64);
   writeReg(env, idx, i.dst, r);
+}
+
+/**
+ * `adjust_reg_min_max_vals`' linked-scalar rule (root only): `rX += const` or `rX -= const` on
+ * a linked scalar keeps the link with the delta in `off` (BPF_ADD_CONST64; BPF_ADD_CONST32 for
+ * the 32-bit forms, when the value fitted in 32 bits before), so a bound learnt on either later
+ * holds for both. A delta beyond s32, a second delta, or any other operation unlinks it.
+ */
+function linkAddConst(env: Env, r: Reg, dst: Reg, op: string, src: Reg, is64: boolean): void {
+  r.id = 0;
+  r.off = 0;
+  if (!env.privileged || !dst.id || (op !== 'add' && op !== 'sub') || src.type !== 'SCALAR_VALUE') return;
+  if (is64 ? !isConst(src) : (src.varOff.mask & 0xffffffffn) !== 0n) return;
+  const val = is64 ? BigInt.asIntN(64, src.varOff.value) : BigInt.asIntN(32, src.varOff.value);
+  if (val < -0x80000000n || val > 0x7fffffffn || (!is64 && dst.umax > U32_MAX)) return;
+  if (op === 'sub' && val === -0x80000000n) return;
+  if (hasAddConst(dst.id)) return;
+  r.id = baseId(dst.id) + (is64 ? ADD_CONST64 : ADD_CONST32);
+  r.off = Number(op === 'sub' ? -val : val);
 }

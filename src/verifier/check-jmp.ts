@@ -10,14 +10,19 @@ import { readReg } from './check-alu';
 import { type Env, reject } from './env';
 import {
   type Reg,
+  baseId,
   boundsInvalid,
   constScalar,
   copyReg,
+  hasAddConst,
+  hasAddConst32,
   isConst,
   isPktPointer,
   isPointer,
   regBoundsSync,
+  zext32to64,
 } from './reg-state';
+import { addDelta } from './scalar-alu';
 import { HIST_DST_STACK, HIST_SRC_STACK, type LinkedReg, markChainPrecision, pushHist } from './precision';
 import { type VState, allRegs, copyState, curFrame } from './state';
 import { tnumAnd, tnumConst, tnumIntersect, tnumOr, tnumSubreg, tnumWithSubreg } from './tnum';
@@ -190,12 +195,36 @@ export function refineBranch(s: VState, a: Reg, b: Reg, op: string, is32: boolea
   regBoundsSync(a);
   if (!bIsImm) regBoundsSync(b);
   if (boundsInvalid(a) || (!bIsImm && boundsInvalid(b))) return false;
-  // sync_linked_regs: registers sharing a's (or b's) id learn the same bounds.
-  for (const r of [a, ...(bIsImm ? [] : [b])]) {
-    if (!r.id) continue;
-    for (const o of allRegs(s)) if (o !== r && o.type === 'SCALAR_VALUE' && o.id === r.id) Object.assign(o, copyReg(r));
-  }
+  // Registers sharing the source's, then the destination's id learn the same bounds.
+  if (!bIsImm) syncLinkedRegs(s, b);
+  syncLinkedRegs(s, a);
   return true;
+}
+
+/**
+ * `sync_linked_regs`: every scalar linked to `known` (same id without the BPF_ADD_CONST flags)
+ * becomes `known`, shifted by the difference of their constant deltas when one is a `+const`
+ * twin (keeping its own id and off, so a later sync stays right; zero-extended when `known`
+ * came from a 32-bit add).
+ */
+function syncLinkedRegs(s: VState, known: Reg): void {
+  if (!known.id) return;
+  const id = baseId(known.id);
+  for (const r of allRegs(s)) {
+    if (r === known || r.type !== 'SCALAR_VALUE' || baseId(r.id) !== id) continue;
+    if ((!hasAddConst(r.id) && !hasAddConst(known.id)) || r.off === known.off) {
+      Object.assign(r, copyReg(known));
+      continue;
+    }
+    const off = r.off;
+    const rid = r.id;
+    Object.assign(r, copyReg(known));
+    r.off = off;
+    r.id = rid;
+    addDelta(r, BigInt(off - known.off));
+    if (hasAddConst32(known.id)) zext32to64(r);
+    regBoundsSync(r);
+  }
 }
 
 /** `mark_ptr_or_null_regs`: after `if rX == 0`, the null branch gets 0, the other the pointer. */
@@ -337,12 +366,14 @@ export function condJump(
 function linkedRegs(s: VState, a: number, b: number): LinkedReg[] {
   const out: LinkedReg[] = [];
   if (!a && !b) return out;
+  a = baseId(a);
+  b = baseId(b);
   s.frames.forEach((f, frame) => {
     f.regs.forEach((r, reg) => {
-      if (r.type === 'SCALAR_VALUE' && r.id && (r.id === a || r.id === b)) out.push({ frame, reg, spi: 0 });
+      if (r.type === 'SCALAR_VALUE' && r.id && (baseId(r.id) === a || baseId(r.id) === b)) out.push({ frame, reg, spi: 0 });
     });
     f.spills.forEach((r, spi) => {
-      if (r && r.type === 'SCALAR_VALUE' && r.id && (r.id === a || r.id === b)) out.push({ frame, reg: -1, spi });
+      if (r && r.type === 'SCALAR_VALUE' && r.id && (baseId(r.id) === a || baseId(r.id) === b)) out.push({ frame, reg: -1, spi });
     });
   });
   return out;

@@ -8,7 +8,7 @@
  */
 import { type Env, reject } from './env';
 import { markChainPrecision, noteStackAccess } from './precision';
-import { type Reg, constScalar, copyReg, isConst, isPointer, unknownScalar } from './reg-state';
+import { type Reg, assignScalarIdBeforeMov, constScalar, copyReg, isPointer, unknownScalar } from './reg-state';
 import { type Frame, MAX_BPF_STACK, curFrame } from './state';
 import { tnumIsConst, tnumStr } from './tnum';
 
@@ -23,11 +23,6 @@ export function stackFrame(env: Env, r: Reg): Frame {
 /** `get_reg_width`: bits needed for the register's largest unsigned value. */
 const regWidth = (r: Reg): number => (r.umax === 0n ? 0 : r.umax.toString(2).length);
 const isZero = (r: Reg): boolean => r.type === 'SCALAR_VALUE' && tnumIsConst(r.varOff) && r.varOff.value === 0n;
-
-/** `assign_scalar_id_before_mov`: give an unknown scalar an id so copies stay linked. */
-export function assignScalarId(env: Env, r: Reg): void {
-  if (r.type === 'SCALAR_VALUE' && r.id === 0 && !isConst(r)) r.id = ++env.idGen;
-}
 
 /**
  * `check_stack_access_within_bounds`; `what` is the kernel's `err_extra`: ` read from` or
@@ -98,9 +93,12 @@ export function stackWrite(env: Env, idx: number, f: Frame, lo: number, size: nu
   const aligned = (lo & 7) === 0;
   if (value && aligned && value.type === 'SCALAR_VALUE' && env.privileged) {
     const fits = regWidth(value) <= size * 8;
-    if (fits) assignScalarId(env, value);
+    if (fits) assignScalarIdBeforeMov(env, value);
     const sp = copyReg(value);
-    if (!fits) sp.id = 0;
+    if (!fits) {
+      sp.id = 0;
+      sp.off = 0;
+    }
     saveRegisterState(f, spi, sp, size);
     noteStackAccess(env, f.frameno, spi);
     return;
@@ -150,9 +148,12 @@ export function stackRead(env: Env, idx: number, f: Frame, lo: number, size: num
   if (sp.type !== 'SCALAR_VALUE') reject('invalid size of register fill', idx);
   if (size <= n && (lo & 7) === 0) {
     // A narrow fill of the spill's low bytes: the register, truncated by the caller.
-    if (env.privileged && size === 4 && n === 4 && regWidth(sp) <= 32) assignScalarId(env, sp);
+    if (env.privileged && size === 4 && n === 4 && regWidth(sp) <= 32) assignScalarIdBeforeMov(env, sp);
     const r = copyReg(sp);
-    if (regWidth(sp) > size * 8) r.id = 0;
+    if (regWidth(sp) > size * 8) {
+      r.id = 0;
+      r.off = 0;
+    }
     noteStackAccess(env, f.frameno, spi);
     return r;
   }

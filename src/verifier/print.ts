@@ -5,7 +5,7 @@
  */
 import type { MapSpec } from '../object/types';
 import type { Reg } from './reg-state';
-import { S32_MAX, S32_MIN, S64_MAX, S64_MIN } from './reg-state';
+import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, baseId, hasAddConst } from './reg-state';
 import type { Frame } from './state';
 import { U32_MAX, U64_MAX, tnumIsConst, tnumIsUnknown, tnumStr } from './tnum';
 
@@ -82,7 +82,7 @@ export function regString(r: Reg, maps: readonly MapSpec[], curFrameno = 0): str
     if (tnumIsConst(r.varOff)) return s + snum(r.varOff.value + BigInt(r.off));
   }
   const parts: string[] = [];
-  if (r.id) parts.push(`id=${r.id}`);
+  if (r.id) parts.push(`id=${baseId(r.id)}${hasAddConst(r.id) ? (r.off < 0 ? r.off : `+${r.off}`) : ''}`);
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
   // print_reg_state's order: ids, map sizes, off, range, size, then the scalar part.
   if (r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_MAP_VALUE' || r.type === 'PTR_TO_MAP_KEY') {

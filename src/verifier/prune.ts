@@ -5,7 +5,7 @@
  * as constrained in the new one, with consistent id mappings; imprecise scalars (see
  * precision.ts) and dead registers promise nothing and match anything.
  */
-import { type Reg, unknownScalar } from './reg-state';
+import { type Reg, hasAddConst, unknownScalar } from './reg-state';
 import type { Frame, VState } from './state';
 import { tnumIn } from './tnum';
 
@@ -98,6 +98,7 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact, privileged: boole
   if (old.type === 'SCALAR_VALUE') {
     // Imprecise scalars of a root program's explored state were never relied upon.
     if (!old.precise && privileged && exact === 'not_exact') return true;
+    if (hasAddConst(old.id) !== hasAddConst(cur.id) || (hasAddConst(old.id) && old.off !== cur.off)) return false;
     if (!ids.checkScalar(old.id, cur.id)) return false;
     return rangeWithin(old, cur);
   }

@@ -80,6 +80,31 @@ const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
 const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
+/**
+ * `BPF_ADD_CONST64` / `BPF_ADD_CONST32`: id flags of a scalar known to be its linked twins plus
+ * `off` (`r1 = r0; r1 += 8` gives r1 the id of r0 with ADD_CONST64 and off 8; `w1 += 8`
+ * ADD_CONST32, the sum then being zero-extended).
+ */
+export const ADD_CONST64 = 0x80000000;
+export const ADD_CONST32 = 0x40000000;
+/** A scalar id without its `BPF_ADD_CONST` flags. */
+export const baseId = (id: number): number => id & 0x3fffffff;
+export const hasAddConst = (id: number): boolean => id >= ADD_CONST32;
+export const hasAddConst32 = (id: number): boolean => (id & ADD_CONST32) !== 0;
+
+/**
+ * `assign_scalar_id_before_mov`: an unknown scalar gets an id before it is copied so the copies
+ * stay linked; a `+const` twin loses its link first (one delta only per id).
+ */
+export function assignScalarIdBeforeMov(env: { idGen: number }, r: Reg): void {
+  if (r.type !== 'SCALAR_VALUE') return;
+  if (hasAddConst(r.id)) {
+    r.id = 0;
+    r.off = 0;
+  }
+  if (r.id === 0 && !isConst(r)) r.id = ++env.idGen;
+}
+
 /** A fresh NOT_INIT register (`__mark_reg_not_init`). */
 export function notInit(): Reg {
   const r = unknownScalar();

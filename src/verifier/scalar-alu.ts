@@ -12,6 +12,7 @@ import {
   S32_MIN,
   S64_MAX,
   S64_MIN,
+  constScalar,
   mark32Unbounded,
   mark64Unbounded,
   markKnown,
@@ -283,6 +284,17 @@ export function scalarAlu(op: string, dst: Reg, src: Reg, is64: boolean): void {
   }
   if (!is64) zext32to64(dst);
   regBoundsSync(dst);
+}
+
+/**
+ * `reg += delta` for a linked `+const` twin (`sync_linked_regs`): the bounds and known bits of
+ * a scalar shifted by the constant `delta`, id and off untouched.
+ */
+export function addDelta(dst: Reg, delta: bigint): void {
+  const c = constScalar(delta);
+  add32(dst, c);
+  add64(dst, c);
+  dst.varOff = tnumAdd(dst.varOff, c.varOff);
 }
 
 /**

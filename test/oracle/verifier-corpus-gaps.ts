@@ -19,18 +19,12 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
 export const KNOWN_WRONG_REJECTS: Record<string, string> = {
-  'bounds/bd_two_regs_diff_id':
-    'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
-  'bounds/bd_linked_plus_const':
-    'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=48 off=255 size=1',
   'globals/gl_outer_lookup':
     'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: OK ; xdpts: EACCES R1 type=map_value expected=map_ptr',
   'globals/gl_outer_value_deref':
     'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=4 off=0 size=8',
   'helpers/hp_csum_map_value_or_null':
     'R16 a nullable map value is accepted for ARG_PTR_TO_MEM_OR_NULL - kernel: OK ; xdpts: EACCES R1 type=map_value_or_null expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
-  'jmp/jd_copy_plus_const_learns':
-    'R14 linked scalars (r1 = r0 + const, r1 = r0 + 0) learn bounds together (sync_linked_regs) - kernel: OK ; xdpts: EACCES frame pointer is read only',
   'ldsx/sx_movsx_s32_varoff_stack':
     'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
   'ldsx/sx_movsx_s32_varoff_w':
@@ -127,8 +121,6 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R1 type=fp expected=ctx; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
   'sock/sk_return_sock':
     'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EINVAL BPF_EXIT instruction in main prog would lead to reference leak; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'spill/sp_id_broken_by_write':
-    'R2 scalar ids through spill/fill: a bound learnt on one copy holds for the other - kernel: EACCES R7 min value is negative, either use unsigned index or do a if (index >=0) check.; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
 };
 
 /** Both accept, with a different processed-instruction or state count (target: at least 90% equal). */
