@@ -5,10 +5,11 @@
  */
 import { formatValue, jsonText, type BpfMap, type TestRunResult } from '../kernel/index';
 import { decodePacket, decodedFields, formatField, hexOf, layerDef, layerPaths, sameValue, summarizePacket, type DecodedLayer } from '../packet/index';
-import { matchesEncoded } from './btf-values';
+import { matchesEncoded, type Encoded } from './btf-values';
 import { XDP_ACTIONS } from './load-expect';
-import type { CompiledCase, Failure, FieldExpect, MapExpect, MapInfo, PacketExpect } from './model';
-import type { RunOutcome } from './target';
+import { isPerCpu } from './load-util';
+import type { CompiledCase, EventExpect, Failure, FieldExpect, MapExpect, MapInfo, PacketExpect } from './model';
+import { cpuValue, type EventRecord, type RunOutcome } from './target';
 
 const ACTION_NAMES = Object.fromEntries(Object.entries(XDP_ACTIONS).map(([k, v]) => [v, k]));
 /** The name of an XDP action value. */
@@ -35,13 +36,7 @@ export function check(c: CompiledCase, out: RunOutcome, maps: ReadonlyMap<string
     const ok = want.length === out.trace.length && want.every((w, i) => (typeof w === 'string' ? w === out.trace[i] : w.test(out.trace[i]!)));
     if (!ok) f.push({ what: 'trace', expected: want.map(String).join('\n') || '(no lines)', actual: out.trace.join('\n') || '(no lines)' });
   }
-  if (e.events) {
-    for (const [name, want] of e.events) {
-      const got = consumeRing(maps.get(name)!);
-      const same = got.length === want.length && got.every((g, i) => hexOf(g) === hexOf(want[i]!));
-      if (!same) f.push({ what: `events ${name}`, expected: want.map(hexOf).join(', ') || '(none)', actual: got.map(hexOf).join(', ') || '(none)' });
-    }
-  }
+  if (e.events) for (const [name, want] of e.events) f.push(...checkEvents(name, want, out.events.get(name) ?? []));
   if (e.redirect) {
     const got = out.redirect;
     const w = e.redirect;
@@ -54,9 +49,22 @@ export function check(c: CompiledCase, out: RunOutcome, maps: ReadonlyMap<string
   return f;
 }
 
-function consumeRing(m: BpfMap): Uint8Array[] {
-  const ring = m as unknown as { consume?: () => Uint8Array[] };
-  return ring.consume ? ring.consume() : [];
+/**
+ * The kernel pads a perf sample so that its u32 size and the data end on 8 bytes
+ * (perf_event_output's `raw->size`), and a reader gets the padding: an expected sample matches
+ * a padded one when the rest is zeros.
+ */
+function sameRecord(want: EventExpect, got: EventRecord): boolean {
+  if (want.cpu !== undefined && want.cpu !== got.cpu) return false;
+  const padded = got.cpu === undefined ? want.bytes.length : ((want.bytes.length + 4 + 7) & ~7) - 4;
+  if (got.data.length !== padded) return false;
+  return got.data.every((b, i) => b === (want.bytes[i] ?? 0));
+}
+
+function checkEvents(name: string, want: readonly EventExpect[], got: readonly EventRecord[]): Failure[] {
+  if (got.length === want.length && want.every((w, i) => sameRecord(w, got[i]!))) return [];
+  const show = (x: { cpu?: number }, bytes: Uint8Array): string => (x.cpu !== undefined ? `cpu ${x.cpu}: ${hexOf(bytes)}` : hexOf(bytes));
+  return [{ what: `events ${name}`, expected: want.map((w) => show(w, w.bytes)).join(', ') || '(none)', actual: got.map((g) => show(g, g.data)).join(', ') || '(none)' }];
 }
 
 /** Field-by-field differences of two frames, as lines. */
@@ -140,30 +148,46 @@ const hexSpaced = (b: Uint8Array): string => (hexOf(b).match(/../g) ?? []).join(
 
 function checkMap(want: MapExpect, m: BpfMap, info: MapInfo): Failure[] {
   const out: Failure[] = [];
-  const slot = m.percpu ? Math.ceil(m.valueSize / 8) * 8 : m.valueSize;
+  const isArray = m.typeName.includes('array');
   for (const e of want.entries) {
     const got = lookup(m, e.key);
     const what = `map ${want.map}[${e.keyText}]`;
     if (e.value === null) {
-      if (got !== null && !(m.typeName.includes('array'))) out.push({ what, expected: 'absent', actual: showValue(info, 'value', got) });
+      if (got !== null && !isArray) out.push({ what, expected: 'absent', actual: showSys(info, m, got) });
       continue;
     }
     if (got === null) {
       out.push({ what, expected: e.valueText, actual: 'absent' });
       continue;
     }
-    // Per-CPU maps: the value of CPU 0 (tests run on one CPU).
-    const v = got.subarray(0, Math.min(slot, m.valueSize));
-    if (!matchesEncoded(e.value, v)) out.push({ what, expected: `${e.valueText} (${hexSpaced(e.value.bytes)})`, actual: showValue(info, 'value', v) });
+    // Per-CPU maps: a plain value is every CPU's; a per-CPU list names the CPUs it compares.
+    const value = e.value;
+    const perCpu: ReadonlyMap<number, Encoded> = isPerCpu(value) ? value.perCpu : new Map(Array.from({ length: m.percpu ? m.ncpus : 1 }, (_, cpu) => [cpu, value]));
+    for (const [cpu, enc] of perCpu) {
+      const v = cpuValue(m, got, cpu);
+      if (matchesEncoded(enc, v)) continue;
+      const text = isPerCpu(value) ? jsonOf(info, enc) : e.valueText;
+      out.push({ what: m.percpu ? `${what} cpu ${cpu}` : what, expected: `${text} (${hexSpaced(enc.bytes)})`, actual: showValue(info, 'value', v) });
+    }
   }
   if (want.exact) {
     const listed = new Set(want.entries.map((e) => hexOf(e.key)));
-    const isArray = m.typeName.includes('array');
     for (const [k, v] of m.entries()) {
       if (listed.has(hexOf(k))) continue;
       if (isArray && v.every((x) => x === 0)) continue;
-      out.push({ what: `map ${want.map}[${showValue(info, 'key', k)}]`, expected: isArray ? 'zero (maps_exact)' : 'absent (maps_exact)', actual: showValue(info, 'value', v) });
+      out.push({ what: `map ${want.map}[${showValue(info, 'key', k)}]`, expected: isArray ? 'zero (maps_exact)' : 'absent (maps_exact)', actual: showSys(info, m, v) });
     }
   }
   return out;
+}
+
+/** A whole bpf(2) value as text: per-CPU maps CPU by CPU, as bpftool lists them. */
+function showSys(info: MapInfo, m: BpfMap, v: Uint8Array): string {
+  if (!m.percpu) return showValue(info, 'value', v);
+  return Array.from({ length: m.ncpus }, (_, cpu) => `cpu ${cpu}: ${showValue(info, 'value', cpuValue(m, v, cpu))}`).join(', ');
+}
+
+/** An expected per-CPU value as its BTF text (the value alone). */
+function jsonOf(info: MapInfo, e: { bytes: Uint8Array }): string {
+  return info.valueLayout ? jsonText(formatValue(info.valueLayout, e.bytes)) : hexSpaced(e.bytes);
 }

@@ -99,7 +99,7 @@ export function fuzzRunner(cf: CompiledFile, count: number, seed: number, baseli
       before.set(cov.exec);
       beforeT.set(cov.taken);
       const t0 = performance.now();
-      const r = target.run(m, c.ctx, undefined).result;
+      const r = target.run(m, c.ctx, undefined, c.cpu).result;
       if ('errno' in r) continue;
       const fresh: number[] = [];
       for (let i = 0; i < cov.exec.length; i++) {

@@ -13,4 +13,5 @@ export { jsonReport } from './report/json';
 export { toLcov, coverageSummary, coveragePercent, programCoverage, type ProgramCoverage } from './coverage';
 export { packetDiff, actionName } from './expect';
 export { fuzzRunner, mutate } from './fuzz';
-export { kernelOracle, kernelAvailable, disagreement, type KernelOracle, type KernelCaseResult } from './kernel-oracle';
+export { kernelOracle, kernelAvailable, type KernelOracle } from './kernel-oracle';
+export { disagreement, type KernelCaseResult, type EmulatedCase } from './kernel-compare';

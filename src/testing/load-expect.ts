@@ -1,22 +1,23 @@
 /**
  * The `expect:` block of a case, checked and compiled: the action or return value, the output
  * packet (exactly, `unchanged`, by field, or as a `diff` from the input), map contents (subset in
- * `maps`, whole in `maps_exact`), trace_printk lines, ring-buffer events, the redirect target,
+ * `maps`, whole in `maps_exact`; per-CPU maps CPU by CPU), trace_printk lines, ring-buffer
+ * records and perf event samples, the redirect target,
  * a verifier rejection, or the errno of a refused test run.
  */
 import { decodePacket, layerDef, parseField, ValueError } from '../packet/index';
-import { encodeFor, eachMapEntry, asMap, asText, asUint, knownKeys } from './load-util';
+import { BPF_MAP_TYPE } from '../object/index';
+import { encodeFor, encodeValue, eachMapEntry, asMap, asText, asUint, knownKeys } from './load-util';
 import { hexAt, specAt } from './load-packet';
-import type { Expectations, FieldExpect, MapEntryExpect, MapExpect, MapInfo, PacketExpect, TraceExpect } from './model';
+import type { EventExpect, Expectations, FieldExpect, MapEntryExpect, MapExpect, MapInfo, PacketExpect, TraceExpect } from './model';
 import { field, scalarText, toPlain, type YamlFile, type YNode } from './yaml';
 
 const EXPECT = ['action', 'retval', 'packet', 'maps', 'maps_exact', 'trace', 'events', 'redirect', 'rejected', 'error'];
 /** XDP actions by name (include/uapi/linux/bpf.h enum xdp_action). */
 export const XDP_ACTIONS: Readonly<Record<string, number>> = { XDP_ABORTED: 0, XDP_DROP: 1, XDP_PASS: 2, XDP_TX: 3, XDP_REDIRECT: 4 };
-const BPF_MAP_TYPE_RINGBUF = 27;
 
 /** Compiles an `expect:` node. `input` is the case's packet (for `unchanged` and `diff`). */
-export function compileExpect(y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>, input: Uint8Array | undefined): Expectations {
+export function compileExpect(y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>, input: Uint8Array | undefined, cpus = 1): Expectations {
   const m = asMap(y, node, 'expect');
   knownKeys(y, m, EXPECT, 'expect');
   const out: { -readonly [K in keyof Expectations]: Expectations[K] } = { maps: [] };
@@ -34,7 +35,7 @@ export function compileExpect(y: YamlFile, node: YNode, maps: ReadonlyMap<string
   if (pkt) out.packet = packetExpect(y, pkt, input);
   const maps1 = get('maps');
   const maps2 = get('maps_exact');
-  out.maps = [...(maps1 ? mapExpects(y, maps1, maps, false) : []), ...(maps2 ? mapExpects(y, maps2, maps, true) : [])];
+  out.maps = [...(maps1 ? mapExpects(y, maps1, maps, false, cpus) : []), ...(maps2 ? mapExpects(y, maps2, maps, true, cpus) : [])];
   const trace = get('trace');
   if (trace) {
     const items = trace.kind === 'seq' ? trace.items : [trace];
@@ -50,18 +51,7 @@ export function compileExpect(y: YamlFile, node: YNode, maps: ReadonlyMap<string
     });
   }
   const events = get('events');
-  if (events) {
-    const ev = new Map<string, Uint8Array[]>();
-    for (const e of asMap(y, events, 'events').entries) {
-      const name = scalarText(e.key);
-      const info = maps.get(name);
-      if (!info) throw y.error(e.key, `the object has no map '${name}'; it has: ${[...maps.keys()].join(', ')}`);
-      if (info.spec.type !== BPF_MAP_TYPE_RINGBUF) throw y.error(e.key, `map '${name}' is not a ring buffer (BPF_MAP_TYPE_RINGBUF)`);
-      if (e.value.kind !== 'seq') throw y.error(e.value, 'events must be a list of records (hex)');
-      ev.set(name, e.value.items.map((i) => hexAt(y, i, 'an event')));
-    }
-    out.events = ev;
-  }
+  if (events) out.events = eventExpects(y, events, maps, cpus);
   const redirect = get('redirect');
   if (redirect) {
     const r = asMap(y, redirect, 'redirect');
@@ -152,7 +142,36 @@ function fieldExpects(y: YamlFile, m: ReturnType<typeof asMap>, input: Uint8Arra
   });
 }
 
-function mapExpects(y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>, exact: boolean): MapExpect[] {
+/**
+ * `events: { MAP: [...] }`: the records a case leaves in a ring buffer, or the samples it sends
+ * through a perf event array, in order: hex, or `{ cpu: N, hex: ... }` for a perf sample that
+ * must come from CPU N.
+ */
+function eventExpects(y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>, cpus: number): Map<string, EventExpect[]> {
+  const ev = new Map<string, EventExpect[]>();
+  for (const e of asMap(y, node, 'events').entries) {
+    const name = scalarText(e.key);
+    const info = maps.get(name);
+    if (!info) throw y.error(e.key, `the object has no map '${name}'; it has: ${[...maps.keys()].join(', ')}`);
+    const perf = info.spec.type === BPF_MAP_TYPE.PERF_EVENT_ARRAY;
+    if (!perf && info.spec.type !== BPF_MAP_TYPE.RINGBUF) throw y.error(e.key, `map '${name}' is neither a ring buffer (BPF_MAP_TYPE_RINGBUF) nor a perf event array (BPF_MAP_TYPE_PERF_EVENT_ARRAY)`);
+    if (e.value.kind !== 'seq') throw y.error(e.value, `events must be a list of records (hex${perf ? ', or { cpu, hex }' : ''})`);
+    ev.set(name, e.value.items.map((i): EventExpect => {
+      if (i.kind !== 'map') return { bytes: hexAt(y, i, 'an event') };
+      if (!perf) throw y.error(i, 'a ring-buffer record is hex (ring buffers do not say which CPU wrote a record)');
+      knownKeys(y, i, ['cpu', 'hex'], 'a perf sample');
+      const cpuNode = field(i, 'cpu');
+      const hexNode = field(i, 'hex');
+      if (!hexNode) throw y.error(i, "a perf sample needs 'hex'");
+      const cpu = cpuNode ? asUint(y, cpuNode, 'cpu') : undefined;
+      if (cpuNode && cpu! >= cpus) throw y.error(cpuNode, `cpu ${cpu}: the emulated kernel has ${cpus} CPU${cpus === 1 ? '' : 's'} (set 'setup.cpus' for more)`);
+      return { bytes: hexAt(y, hexNode, 'a perf sample'), ...(cpu !== undefined ? { cpu } : {}) };
+    }));
+  }
+  return ev;
+}
+
+function mapExpects(y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>, exact: boolean, cpus: number): MapExpect[] {
   const by = new Map<string, MapEntryExpect[]>();
   const names = asMap(y, node, exact ? 'maps_exact' : 'maps').entries.map((e) => scalarText(e.key));
   for (const n of names) by.set(n, []);
@@ -162,7 +181,7 @@ function mapExpects(y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>
     by.get(m.spec.name)!.push({
       key,
       keyText: JSON.stringify(toPlain(k)),
-      value: absent ? null : encodeFor(y, m, v, 'value'),
+      value: absent ? null : encodeValue(y, m, v, cpus),
       valueText: absent ? 'absent' : JSON.stringify(toPlain(v)),
     });
   });

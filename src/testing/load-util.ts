@@ -3,9 +3,10 @@
  * and keys/values encoded for a map with errors at the node.
  */
 import { readFileSync } from 'node:fs';
+import { BPF_MAP_TYPE } from '../object/index';
 import { readCapture } from '../pcap/index';
-import { encodeNode, ValueMismatch } from './btf-values';
-import type { MapInfo } from './model';
+import { encodeNode, ValueMismatch, type Encoded } from './btf-values';
+import type { MapInfo, PerCpu } from './model';
 import { field, scalarText, type YamlFile, type YMap, type YNode } from './yaml';
 
 /** Checks that a mapping has only known keys. */
@@ -43,19 +44,65 @@ export function mapInfo(y: YamlFile, maps: ReadonlyMap<string, MapInfo>, node: Y
   return m;
 }
 
-/** Encodes a key or value node for a map; a mismatch is an error at the node. */
-export function encodeFor(y: YamlFile, m: MapInfo, node: YNode, part: 'key' | 'value'): ReturnType<typeof encodeNode> {
+/** Maps whose key is an index below max_entries (kernel/bpf/arraymap.c and the fd/redirect arrays). */
+const INDEXED = new Set<number>([
+  BPF_MAP_TYPE.ARRAY, BPF_MAP_TYPE.PERCPU_ARRAY, BPF_MAP_TYPE.PROG_ARRAY, BPF_MAP_TYPE.PERF_EVENT_ARRAY, BPF_MAP_TYPE.CGROUP_ARRAY,
+  BPF_MAP_TYPE.ARRAY_OF_MAPS, BPF_MAP_TYPE.DEVMAP, BPF_MAP_TYPE.CPUMAP, BPF_MAP_TYPE.XSKMAP,
+]);
+/** Maps whose values user space sees CPU by CPU (`map_is_per_cpu` in bpftool and libbpf). */
+const PER_CPU = new Set<number>([BPF_MAP_TYPE.PERCPU_HASH, BPF_MAP_TYPE.PERCPU_ARRAY, BPF_MAP_TYPE.LRU_PERCPU_HASH, BPF_MAP_TYPE.PERCPU_CGROUP_STORAGE]);
+
+/** Whether a map's values are per CPU. */
+export const isPerCpuMap = (m: MapInfo): boolean => PER_CPU.has(m.spec.type);
+
+/** Whether a value is given CPU by CPU. */
+export function isPerCpu<T extends object>(v: T | PerCpu<T>): v is PerCpu<T> {
+  return 'perCpu' in v;
+}
+
+/** Encodes a key or value node for a map; a mismatch (or an index past an array's end) is an error at the node. */
+export function encodeFor(y: YamlFile, m: MapInfo, node: YNode, part: 'key' | 'value'): Encoded {
+  let e: Encoded;
   try {
-    return part === 'key' ? encodeNode(node, m.keyLayout, m.spec.keySize) : encodeNode(node, m.valueLayout, m.spec.valueSize);
-  } catch (e) {
-    if (e instanceof ValueMismatch) throw y.error(e.node, `${part} of map '${m.spec.name}': ${e.message}`);
-    throw e;
+    e = part === 'key' ? encodeNode(node, m.keyLayout, m.spec.keySize) : encodeNode(node, m.valueLayout, m.spec.valueSize);
+  } catch (err) {
+    if (err instanceof ValueMismatch) throw y.error(err.node, `${part} of map '${m.spec.name}': ${err.message}`);
+    throw err;
   }
+  if (part === 'key' && INDEXED.has(m.spec.type) && e.bytes.length === 4) {
+    const i = new DataView(e.bytes.buffer, e.bytes.byteOffset).getUint32(0, true);
+    if (i >= m.spec.maxEntries) throw y.error(node, `key of map '${m.spec.name}': index ${i} is past its ${m.spec.maxEntries} entries (0..${m.spec.maxEntries - 1})`);
+  }
+  return e;
+}
+
+/**
+ * A value for a map: for per-CPU maps either one value for every CPU (as `bpftool map update`
+ * writes one value to all CPUs) or bpftool's per-CPU list `[{cpu: 0, value: V}, ...]`, each CPU
+ * below `cpus`.
+ */
+export function encodeValue(y: YamlFile, m: MapInfo, node: YNode, cpus: number): Encoded | PerCpu<Encoded> {
+  const listed = node.kind === 'seq' && node.items.length > 0 && node.items.every((i) => i.kind === 'map' && field(i, 'cpu') !== undefined);
+  if (!listed || !isPerCpuMap(m)) return encodeFor(y, m, node, 'value');
+  const perCpu = new Map<number, Encoded>();
+  for (const item of node.items) {
+    const im = asMap(y, item, 'a per-CPU value');
+    knownKeys(y, im, ['cpu', 'value'], `a per-CPU value of map '${m.spec.name}'`);
+    const cpuNode = field(im, 'cpu')!;
+    const cpu = asUint(y, cpuNode, 'cpu');
+    if (cpu >= cpus) throw y.error(cpuNode, `cpu ${cpu}: the emulated kernel has ${cpus} CPU${cpus === 1 ? '' : 's'} (set 'setup.cpus' for more)`);
+    if (perCpu.has(cpu)) throw y.error(cpuNode, `cpu ${cpu} is given twice`);
+    const v = field(im, 'value');
+    if (!v) throw y.error(im, 'a per-CPU value needs a cpu and a value');
+    perCpu.set(cpu, encodeFor(y, m, v, 'value'));
+  }
+  return { perCpu };
 }
 
 /**
  * Entries of a `maps:` block: `{ name: { KEY: VALUE, ... } }` for scalar keys, or
- * `{ name: [ { key: K, value: V }, ... ] }` for any key. Calls `each` with the nodes.
+ * `{ name: [ { key: K, value: V }, ... ] }` for any key (per-CPU maps also take bpftool's
+ * `{ key: K, values: [{cpu, value}, ...] }`). Calls `each` with the nodes.
  */
 export function eachMapEntry(
   y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>,
@@ -67,10 +114,11 @@ export function eachMapEntry(
     else if (e.value.kind === 'seq') {
       for (const item of e.value.items) {
         const im = asMap(y, item, `an entry of map '${m.spec.name}'`);
-        knownKeys(y, im, ['key', 'value'], `an entry of map '${m.spec.name}'`);
+        knownKeys(y, im, isPerCpuMap(m) ? ['key', 'value', 'values'] : ['key', 'value'], `an entry of map '${m.spec.name}'`);
         const k = field(im, 'key');
-        const v = field(im, 'value');
-        if (!k || !v) throw y.error(im, 'an entry needs a key and a value');
+        const v = field(im, 'value') ?? field(im, 'values');
+        if (!k || !v) throw y.error(im, `an entry needs a key and a value${isPerCpuMap(m) ? ' (or per-CPU values)' : ''}`);
+        if (field(im, 'value') && field(im, 'values')) throw y.error(im, "give 'value' (every CPU) or 'values' (CPU by CPU), not both");
         each(m, k, v, e.key);
       }
     } else throw y.error(e.value, `map '${m.spec.name}' must be a mapping of keys to values, or a list of {key, value}`);

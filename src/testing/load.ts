@@ -13,7 +13,7 @@ import { XdptsError } from '../util/index';
 import { compileExpect } from './load-expect';
 import { packetInput } from './load-packet';
 import type { CompiledCase, CompiledFile, MapInfo, MapWrite } from './model';
-import { asMap, asText, asUint, eachMapEntry, encodeFor, knownKeys } from './load-util';
+import { asMap, asText, asUint, eachMapEntry, encodeFor, encodeValue, isPerCpu, knownKeys } from './load-util';
 import { field, parseYaml, scalarText, toPlain, type YamlFile, type YNode } from './yaml';
 
 /** Options of loading: how to turn a `source:` into an object (the CLI assembles .asm, compiles .c). */
@@ -28,8 +28,10 @@ export interface LoadOptions {
 export const ENGINES: readonly Engine[] = ['jit', 'interp', 'wasm'];
 
 const TOP = ['object', 'source', 'program', 'section', 'setup', 'tests', 'engine'];
-const SETUP = ['maps', 'seed', 'ctx'];
-const CASE = ['name', 'packet', 'ctx', 'fresh', 'maps', 'repeat', 'expect', 'skip'];
+const SETUP = ['maps', 'seed', 'ctx', 'cpus'];
+/** The most CPUs a test may ask for (the kernel's NR_CPUS on x86_64 distributions is 8192). */
+const MAX_CPUS = 256;
+const CASE = ['name', 'packet', 'ctx', 'cpu', 'fresh', 'maps', 'repeat', 'expect', 'skip'];
 
 /** Reads and compiles a test file. Throws TestFileError (malformed) or XdptsError (object unreadable). */
 export function loadTestFile(file: string, opts: LoadOptions = {}): CompiledFile {
@@ -76,6 +78,7 @@ export function compileTestFile(file: string, text: string, opts: LoadOptions = 
   const engine = (engineNode ? asText(y, engineNode, 'engine') : opts.engine ?? 'jit') as Engine;
   if (!ENGINES.includes(engine as Engine)) throw y.error(engineNode!, `engine must be one of ${ENGINES.join(', ')}`);
   let seed = 1;
+  let cpus = 1;
   let setupWrites: MapWrite[] = [];
   let setupCtx: XdpMdIn | undefined;
   const setupNode = field(top, 'setup');
@@ -84,16 +87,21 @@ export function compileTestFile(file: string, text: string, opts: LoadOptions = 
     knownKeys(y, s, SETUP, 'setup');
     const seedNode = field(s, 'seed');
     if (seedNode) seed = asUint(y, seedNode, 'seed', Number.MAX_SAFE_INTEGER);
+    const cpusNode = field(s, 'cpus');
+    if (cpusNode) {
+      cpus = asUint(y, cpusNode, 'cpus', MAX_CPUS);
+      if (cpus === 0) throw y.error(cpusNode, `cpus must be from 1 to ${MAX_CPUS}`);
+    }
     const mapsNode = field(s, 'maps');
-    if (mapsNode) setupWrites = mapWrites(y, mapsNode, maps);
+    if (mapsNode) setupWrites = mapWrites(y, mapsNode, maps, cpus);
     const ctxNode = field(s, 'ctx');
     if (ctxNode) setupCtx = ctxOf(y, ctxNode);
   }
   const testsNode = field(top, 'tests');
   if (!testsNode || testsNode.kind !== 'seq') throw y.error(testsNode ?? top, "'tests' must be a list of cases");
   const cases: CompiledCase[] = [];
-  testsNode.items.forEach((n, i) => cases.push(...compileCase(y, n, i, base, maps, setupCtx)));
-  return { file, objectPath, objectBytes, object, program, maps, seed, engine, setup: setupWrites, cases };
+  testsNode.items.forEach((n, i) => cases.push(...compileCase(y, n, i, { base, maps, setupCtx, cpus })));
+  return { file, objectPath, objectBytes, object, program, maps, seed, cpus, engine, setup: setupWrites, cases };
 }
 
 function pickProgram(y: YamlFile, object: ObjectSpec, nameNode: YNode | undefined, secNode: YNode | undefined): ProgramSpec {
@@ -105,12 +113,17 @@ function pickProgram(y: YamlFile, object: ObjectSpec, nameNode: YNode | undefine
   throw y.error(nameNode ?? secNode ?? y.root, `the object has no program${name ? ` '${name}'` : ''}${sec ? ` in section '${sec}'` : ''}; it has: ${list}`);
 }
 
-function mapWrites(y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>): MapWrite[] {
+function mapWrites(y: YamlFile, node: YNode, maps: ReadonlyMap<string, MapInfo>, cpus: number): MapWrite[] {
   const out: MapWrite[] = [];
   eachMapEntry(y, node, maps, (m, k, v) => {
     const key = encodeFor(y, m, k, 'key').bytes;
-    const value = v.kind === 'scalar' && v.value === null ? null : encodeFor(y, m, v, 'value').bytes;
-    out.push({ map: m.spec.name, key, value });
+    let value: MapWrite['value'] = null;
+    if (!(v.kind === 'scalar' && v.value === null)) {
+      const e = encodeValue(y, m, v, cpus);
+      value = isPerCpu(e) ? { perCpu: new Map([...e.perCpu].map(([cpu, x]) => [cpu, x.bytes])) } : e.bytes;
+    }
+    const { line, col } = y.position(k);
+    out.push({ map: m.spec.name, key, value, where: `${y.file}:${line}:${col}` });
   });
   return out;
 }
@@ -121,7 +134,15 @@ function ctxOf(y: YamlFile, node: YNode): XdpMdIn {
   return Object.fromEntries(m.entries.map((e) => [scalarText(e.key), asUint(y, e.value, scalarText(e.key))])) as XdpMdIn;
 }
 
-function compileCase(y: YamlFile, node: YNode, index: number, base: string, maps: ReadonlyMap<string, MapInfo>, setupCtx: XdpMdIn | undefined): CompiledCase[] {
+/** What every case of a file shares. */
+interface FileContext {
+  readonly base: string;
+  readonly maps: ReadonlyMap<string, MapInfo>;
+  readonly setupCtx: XdpMdIn | undefined;
+  readonly cpus: number;
+}
+
+function compileCase(y: YamlFile, node: YNode, index: number, { base, maps, setupCtx, cpus }: FileContext): CompiledCase[] {
   const c = asMap(y, node, 'a case');
   knownKeys(y, c, CASE, 'a case');
   const nameNode = field(c, 'name');
@@ -132,7 +153,10 @@ function compileCase(y: YamlFile, node: YNode, index: number, base: string, maps
   const freshNode = field(c, 'fresh');
   const fresh = freshNode ? toPlain(freshNode) === true : false;
   const mapsNode = field(c, 'maps');
-  const writes = mapsNode ? mapWrites(y, mapsNode, maps) : [];
+  const writes = mapsNode ? mapWrites(y, mapsNode, maps, cpus) : [];
+  const cpuNode = field(c, 'cpu');
+  const cpu = cpuNode ? asUint(y, cpuNode, 'cpu') : 0;
+  if (cpuNode && cpu >= cpus) throw y.error(cpuNode, `cpu ${cpu}: the emulated kernel has ${cpus} CPU${cpus === 1 ? '' : 's'} (set 'setup.cpus' for more)`);
   const repeatNode = field(c, 'repeat');
   const repeat = repeatNode ? asUint(y, repeatNode, 'repeat') : undefined;
   const skipNode = field(c, 'skip');
@@ -147,9 +171,10 @@ function compileCase(y: YamlFile, node: YNode, index: number, base: string, maps
     packet,
     ctx,
     fresh,
+    cpu,
     writes,
     repeat,
-    expect: compileExpect(y, expectNode, maps, packet),
+    expect: compileExpect(y, expectNode, maps, packet, cpus),
     ...(skip !== undefined ? { skip } : {}),
   }));
 }

@@ -8,18 +8,28 @@ import type { Encoded } from './btf-values';
 import type { FieldValue } from '../packet/index';
 import type { Engine } from '../vm/index';
 
+/**
+ * A per-CPU map's value given CPU by CPU (bpftool's `values: [{cpu, value}]`); CPUs not listed
+ * are zero in a write and not compared in an expectation. A plain value stands for every CPU.
+ */
+export interface PerCpu<T> {
+  readonly perCpu: ReadonlyMap<number, T>;
+}
+
 /** A map write: `map[key] = value` (value null: delete). */
 export interface MapWrite {
   readonly map: string;
   readonly key: Uint8Array;
-  readonly value: Uint8Array | null;
+  readonly value: Uint8Array | PerCpu<Uint8Array> | null;
+  /** `file:line:col` of the entry, for errors the kernel gives when it is written. */
+  readonly where: string;
 }
 
 /** An expected map entry (value null: the key must be absent). */
 export interface MapEntryExpect {
   readonly key: Uint8Array;
   readonly keyText: string;
-  readonly value: Encoded | null;
+  readonly value: Encoded | PerCpu<Encoded> | null;
   readonly valueText: string;
 }
 
@@ -45,6 +55,12 @@ export interface FieldExpect {
   readonly text: string;
 }
 
+/** An expected ring-buffer record or perf sample: its bytes, and for perf the CPU it came from. */
+export interface EventExpect {
+  readonly bytes: Uint8Array;
+  readonly cpu?: number;
+}
+
 /** A trace line expectation: the message exactly, or a regular expression. */
 export type TraceExpect = string | RegExp;
 
@@ -55,7 +71,7 @@ export interface Expectations {
   readonly packet?: PacketExpect;
   readonly maps: readonly MapExpect[];
   readonly trace?: readonly TraceExpect[];
-  readonly events?: ReadonlyMap<string, readonly Uint8Array[]>;
+  readonly events?: ReadonlyMap<string, readonly EventExpect[]>;
   readonly redirect?: { readonly ifindex?: number; readonly map?: string; readonly key?: number };
   readonly rejected?: string | RegExp | true;
   readonly error?: string;
@@ -68,6 +84,8 @@ export interface CompiledCase {
   readonly packet: Uint8Array | undefined;
   readonly ctx: XdpMdIn | undefined;
   readonly fresh: boolean;
+  /** The CPU the case runs on (per-CPU values, bpf_get_smp_processor_id, BPF_F_CURRENT_CPU). */
+  readonly cpu: number;
   readonly writes: readonly MapWrite[];
   readonly repeat: number | undefined;
   readonly expect: Expectations;
@@ -92,6 +110,8 @@ export interface CompiledFile {
   readonly program: ProgramSpec;
   readonly maps: ReadonlyMap<string, MapInfo>;
   readonly seed: number;
+  /** Possible CPUs of the emulated kernel (`setup.cpus`, default 1). */
+  readonly cpus: number;
   readonly engine: Engine;
   readonly setup: readonly MapWrite[];
   readonly cases: readonly CompiledCase[];

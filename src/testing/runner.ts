@@ -11,6 +11,7 @@ import type { VmCoverage } from '../vm/index';
 import { programCoverage, sumCounters, type ProgramCoverage } from './coverage';
 import { check } from './expect';
 import { loadTestFile, type LoadOptions } from './load';
+import type { EmulatedCase } from './kernel-compare';
 import type { CaseResult, CompiledCase, CompiledFile, Failure, FileResult } from './model';
 import { openTarget, type Rejection, type Target } from './target';
 import { TestFileError } from './yaml';
@@ -31,7 +32,7 @@ export interface TestSpec extends LoadOptions {
 export interface CaseOracle {
   /** Whether the other side refuses to load the file's program too (for `rejected` cases). */
   rejects?(cf: CompiledFile, c: CompiledCase): boolean;
-  check(cf: CompiledFile, c: CompiledCase, emulated: { retval: number; dataOut: Uint8Array } | { errno: string }, maps: ReadonlyMap<string, BpfMap>): string | undefined;
+  check(cf: CompiledFile, c: CompiledCase, emulated: EmulatedCase, maps: ReadonlyMap<string, BpfMap>): string | { note: string } | undefined;
 }
 
 /** Runs the fuzzer over a compiled file; returns extra case results. */
@@ -116,7 +117,14 @@ export function runFile(path: string, spec: TestSpec): { result: FileResult; cov
     if ('coverage' in t && t.coverage) counters.push(t.coverage);
     return t;
   };
-  let target = open();
+  let target: Target | Rejection;
+  try {
+    target = open();
+  } catch (e) {
+    // A setup the kernel refuses (a full map, a value it does not take): the file is at fault.
+    if (e instanceof XdptsError) return { result: { file: path, cases: [], error: e.message, durationMs: performance.now() - t0 } };
+    throw e;
+  }
   const cases: CaseResult[] = [];
   cf.cases.forEach((c, i) => {
     if (c.skip !== undefined) {
@@ -125,8 +133,10 @@ export function runFile(path: string, spec: TestSpec): { result: FileResult; cov
     }
     const s = performance.now();
     if (c.fresh && i > 0) target = open();
-    const failures = runCase(cf, c, target, spec.oracle);
-    cases.push({ name: c.name, line: c.line, status: failures.length ? 'fail' : 'pass', failures, durationMs: performance.now() - s });
+    const notes: string[] = [];
+    const failures = runCase(cf, c, target, spec.oracle, notes);
+    const note = notes.length ? { note: notes.join('; ') } : {};
+    cases.push({ name: c.name, line: c.line, status: failures.length ? 'fail' : 'pass', failures, durationMs: performance.now() - s, ...note });
   });
   const sum = sumCounters(counters);
   if (spec.fuzz) cases.push(...spec.fuzz.run(cf, spec.fuzz.count, spec.fuzz.seed, sum));
@@ -134,7 +144,7 @@ export function runFile(path: string, spec: TestSpec): { result: FileResult; cov
   return { result: { file: path, program: cf.program.name, cases, durationMs: performance.now() - t0 }, ...(cov ? { cov } : {}) };
 }
 
-function runCase(cf: CompiledFile, c: CompiledCase, target: Target | Rejection, oracle: CaseOracle | undefined): Failure[] {
+function runCase(cf: CompiledFile, c: CompiledCase, target: Target | Rejection, oracle: CaseOracle | undefined, notes: string[]): Failure[] {
   const want = c.expect.rejected;
   if (oracle?.rejects && want !== undefined && oracle.rejects(cf, c) !== ('rejected' in target)) {
     return [{ what: 'kernel', expected: 'the real kernel to agree with xdpts', actual: `xdpts ${'rejected' in target ? 'rejects' : 'loads'} the program, the kernel ${'rejected' in target ? 'loads' : 'rejects'} it` }];
@@ -147,14 +157,20 @@ function runCase(cf: CompiledFile, c: CompiledCase, target: Target | Rejection, 
     return ok ? [] : [{ what: 'rejected', expected: String(want), actual: e.message, detail: lastLines(e.log) }];
   }
   if (want !== undefined) return [{ what: 'rejected', expected: `rejected (${String(want)})`, actual: 'the verifier accepted the program' }];
-  for (const w of c.writes) target.write(w);
+  try {
+    for (const w of c.writes) target.write(w);
+  } catch (e) {
+    if (e instanceof XdptsError) return [{ what: 'maps', expected: 'the case\'s map writes to be taken', actual: e.message }];
+    throw e;
+  }
   if (!c.packet) return [{ what: 'packet', expected: 'a packet to run', actual: 'none given' }];
-  const out = target.run(c.packet, c.ctx, c.repeat);
+  const out = target.run(c.packet, c.ctx, c.repeat, c.cpu);
   const failures = check(c, out, target.maps, cf.maps);
   if (oracle) {
     const r = out.result;
-    const disagreement = oracle.check(cf, c, 'errno' in r ? { errno: r.errno } : { retval: r.retval, dataOut: r.dataOut }, target.maps);
-    if (disagreement) failures.push({ what: 'kernel', expected: 'the real kernel to agree with xdpts', actual: disagreement });
+    const said = oracle.check(cf, c, 'errno' in r ? { errno: r.errno } : { retval: r.retval, dataOut: r.dataOut, events: out.events }, target.maps);
+    if (typeof said === 'string') failures.push({ what: 'kernel', expected: 'the real kernel to agree with xdpts', actual: said });
+    else if (said) notes.push(said.note);
   }
   return failures;
 }

@@ -54,10 +54,12 @@ describe('xdpts test', () => {
     expect(r.passed).toBe(14);
   });
 
-  it('checks redirects, ring-buffer events, a verifier rejection and a source file (library facade)', () => {
+  it('checks redirects, ring-buffer events, per-CPU maps, perf samples, a verifier rejection and a source file (library facade)', () => {
     const r = runFacade({ paths: [join(ROOT, 'fixtures/testing/progs')] });
     expect(r.files.map((f) => f.cases.map((c) => [c.name, c.status]))).toEqual([
       [['one event per IPv4 packet', 'pass'], ['none for ARP', 'pass']],
+      [['CPU 0 counts its own packet', 'pass'], ['CPU 1 has a count of its own', 'pass'], ['the limit applies per CPU', 'pass'], ['a new limit for every CPU', 'pass']],
+      [['one sample with the Ethernet header, on CPU 0', 'pass'], ['the CPU the case runs on', 'pass'], ['two runs, two samples', 'pass'], ['a bare Ethernet header (the local experimental EtherType)', 'pass']],
       [['TTL 1 goes to ifindex 3', 'pass'], ['TTL 6 goes to DEVMAP slot 2', 'pass'], ['an empty slot falls back to XDP_PASS, no redirect', 'pass']],
       [['assembled from source, drops', 'pass']],
       [['the verifier refuses an unchecked packet read', 'pass']],
