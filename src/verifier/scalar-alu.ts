@@ -38,6 +38,7 @@ import {
   tnumOr,
   tnumRange,
   tnumRshift,
+  tnumScast,
   tnumSub,
   tnumSubreg,
   tnumXor,
@@ -322,34 +323,54 @@ export function coerceToSize(r: Reg, size: number): void {
   regBoundsSync(r);
 }
 
-/** `coerce_reg_to_size_sx`: a sign-extending move or load of the low `size` bytes. */
+/**
+ * `coerce_reg_to_size_sx`: a sign-extending move or load of the low `size` bytes, as Linux 6.18
+ * bounds it: the signed range is the 32-bit signed range when that fits in `size` bytes (the
+ * extension then changes nothing), and the unsigned range of the low bytes, sign-extended
+ * (monotone in unsigned order, so the ends map to the ends; the signed range spans the whole
+ * width when they straddle the sign bit); the known bits are sign-extended from the top one.
+ */
 export function coerceToSizeSx(r: Reg, size: number): void {
-  const nbits = BigInt(size * 8);
-  const sx = (x: bigint): bigint => BigInt.asIntN(size * 8, x);
+  if (size >= 8) return;
+  const n = size * 8;
+  const nbits = BigInt(n);
+  const sx = (x: bigint): bigint => BigInt.asIntN(n, x);
   if (tnumIsConst(r.varOff)) {
     markKnown(r, u64(sx(r.varOff.value)));
     return;
   }
-  const topMax = (u64(r.smax) >> nbits) << nbits;
-  const topMin = (u64(r.smin) >> nbits) << nbits;
-  if (topMax === topMin) {
-    const a = sx(r.smax), b = sx(r.smin);
-    const hi = a > b ? a : b, lo = a < b ? a : b;
-    if ((hi >= 0n) === (lo >= 0n)) {
-      r.smin = lo; r.smax = hi; r.s32min = s32(lo); r.s32max = s32(hi);
-      r.umin = u64(lo); r.umax = u64(hi); r.u32min = u32(lo); r.u32max = u32(hi);
-      r.varOff = tnumRange(u64(lo), u64(hi));
-      return;
-    }
-  }
   const half = 1n << (nbits - 1n);
-  r.smin = r.s32min = -half;
-  r.smax = r.s32max = half - 1n;
-  if (size === 4) { r.s32min = S32_MIN; r.s32max = S32_MAX; }
-  r.umin = r.u32min = 0n;
-  r.umax = U64_MAX;
-  r.u32max = U32_MAX;
-  r.varOff = TNUM_UNKNOWN;
+  const mask = (1n << nbits) - 1n;
+  let lo = 0n;
+  let hi = mask;
+  if (n === 32) {
+    lo = r.u32min;
+    hi = r.u32max;
+  } else if (r.u32min >> nbits === r.u32max >> nbits) {
+    lo = r.u32min & mask;
+    hi = r.u32max & mask;
+  }
+  let smin = -half;
+  let smax = half - 1n;
+  if (lo < half === hi < half) {
+    smin = sx(lo);
+    smax = sx(hi);
+  }
+  if (r.s32min >= -half && r.s32max < half) {
+    if (r.s32min > smin) smin = r.s32min;
+    if (r.s32max < smax) smax = r.s32max;
+  }
+  const umin = u64(sx(lo));
+  const umax = u64(sx(hi));
+  const keep32 = n === 32 ? [r.s32min, r.s32max, r.u32min, r.u32max] as const : undefined;
+  r.varOff = tnumScast(r.varOff, size);
+  r.smin = smin;
+  r.smax = smax;
+  r.umin = umin;
+  r.umax = umax;
+  mark32Unbounded(r);
+  if (keep32) [r.s32min, r.s32max, r.u32min, r.u32max] = keep32;
+  regBoundsSync(r);
 }
 
 /** `coerce_subreg_to_size_sx`: `w1 = (s8)w2` / `(s16)` on the 32-bit view. */

@@ -25,10 +25,6 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
     'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=4 off=0 size=8',
   'helpers/hp_csum_map_value_or_null':
     'R16 a nullable map value is accepted for ARG_PTR_TO_MEM_OR_NULL - kernel: OK ; xdpts: EACCES R1 type=map_value_or_null expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
-  'ldsx/sx_movsx_s32_varoff_stack':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
-  'ldsx/sx_movsx_s32_varoff_w':
-    'R12 sign extension (ldsx loads, movsx) loses the constant or range - kernel: OK ; xdpts: EACCES value -2147483648 makes fp pointer be out of bounds',
   'ptr/pt_cmp_value_or_null_ptrs':
     'kernel: OK ; xdpts: EACCES R6 invalid mem access \'map_value_or_null\'',
   'sock/sk_lookup_release':
