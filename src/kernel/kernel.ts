@@ -17,7 +17,7 @@ import { verifyProgram } from '../verifier';
 import { compile, createSpace, type Engine, type PseudoResolver, type StepObserver, type VmProgram, type VmSpace, type XdpInput, type XdpResult } from '../vm';
 import { EINVAL, ENOENT, ENOTSUPP, mapErrno } from './errno';
 import { KernelHelpers, type KernelClock, type FibProvider, type RedirectInfo, mapPointer, TracePipe, Prandom } from './helpers';
-import { ArrayMap, createMap, type BpfMap, type MapAttr, type MapEnv, type ProgInfo } from './maps';
+import { ArrayMap, asMapOfMaps, createMap, isMapInMapType, type BpfMap, type MapAttr, type MapEnv, type ProgInfo } from './maps';
 import {
   insnBytes,
   isMapLoad,
@@ -169,6 +169,7 @@ export class Kernel {
         return p ? { type: p.type, expectedAttachType: p.attachType } : undefined;
       },
       ...(opts.ifindexExists ? { ifindexExists: opts.ifindexExists } : {}),
+      map: (id: number) => this.maps.get(id),
     };
   }
 
@@ -187,6 +188,17 @@ export class Kernel {
    * initial contents, and read-only ones (`.rodata`) are frozen after that.
    */
   createMapFromSpec(spec: MapSpec): BpfMap {
+    // bpf_object__create_map: a map-in-map's inner definition is created first, its fd given
+    // as inner_map_fd, then closed (the kernel keeps only the template copied from it).
+    const inner = spec.innerMap && isMapInMapType(spec.type) ? this.createMapFromSpec(spec.innerMap) : undefined;
+    try {
+      return this.createMapFromSpecWith(spec, inner?.id);
+    } finally {
+      if (inner) this.deleteMap(inner.id);
+    }
+  }
+
+  private createMapFromSpecWith(spec: MapSpec, innerMapId: number | undefined): BpfMap {
     const m = this.createMap({
       type: spec.type,
       keySize: spec.keySize,
@@ -199,6 +211,7 @@ export class Kernel {
       ...(spec.mapExtra ? { mapExtra: spec.mapExtra } : {}),
       ...(spec.keyTypeId ? { btfKeyTypeId: spec.keyTypeId } : {}),
       ...(spec.valueTypeId ? { btfValueTypeId: spec.valueTypeId } : {}),
+      ...(innerMapId !== undefined ? { innerMapId } : {}),
     });
     if (spec.initialValue && spec.initialValue.length > 0) {
       // bpf_object__populate_internal_map: one element at key 0 holding the section's bytes.
@@ -264,6 +277,7 @@ export class Kernel {
         maps.set(ms.name, m);
         made.push(m);
       }
+      fillMapInMaps(spec.maps, maps);
       for (const p of selected) loaded.push(this.loadProgramSpec(p, spec.maps, maps, opts));
       fillProgArrays(spec.maps, maps, loaded);
     } catch (e) {
@@ -359,14 +373,29 @@ export class Kernel {
     if (!p) throw new XdptsError(`no program with id ${id}`, 'ENOENT');
     this.progs.delete(id);
     if (!opts.freeMaps) return;
-    const used = this.mapsInUse();
-    for (const m of p.mapIds) if (!used.has(m) && !opts.keepMaps?.has(m) && this.maps.has(m)) this.deleteMap(m);
+    // Freeing an outer map drops its inner maps' references: repeat until nothing more goes.
+    const candidates = new Set(p.mapIds);
+    for (let freed = true; freed; ) {
+      freed = false;
+      const used = this.mapsInUse();
+      for (const m of candidates) {
+        const live = this.maps.get(m);
+        if (!live || used.has(m) || opts.keepMaps?.has(m)) continue;
+        for (const inner of asMapOfMaps(live)?.innerIds() ?? []) candidates.add(inner);
+        this.deleteMap(m);
+        freed = true;
+      }
+    }
   }
 
-  /** Ids of the maps some live program references. */
+  /**
+   * Ids of the maps some live program references, and of the maps a map-in-map holds (the
+   * kernel keeps an inner map alive while an outer map refers to it).
+   */
   mapsInUse(): Set<number> {
     const s = new Set<number>();
     for (const p of this.progs.values()) for (const m of p.mapIds) s.add(m);
+    for (const m of this.maps.values()) for (const inner of asMapOfMaps(m)?.innerIds() ?? []) s.add(inner);
     return s;
   }
 
@@ -475,6 +504,26 @@ function fillProgArrays(specs: readonly MapSpec[], maps: ReadonlyMap<string, Bpf
       const value = new Uint8Array(4);
       new DataView(key.buffer).setUint32(0, slot.index, true);
       new DataView(value.buffer).setUint32(0, p.id, true);
+      m.update(key, value);
+    }
+  }
+}
+
+/**
+ * libbpf's init_map_in_map_slots: each `.values = { [i] = &inner }` slot of a map-in-map gets
+ * the inner map (an update of key i with the inner map's fd).
+ */
+function fillMapInMaps(specs: readonly MapSpec[], maps: ReadonlyMap<string, BpfMap>): void {
+  for (const ms of specs) {
+    if (!isMapInMapType(ms.type) || !ms.initialSlots) continue;
+    const m = maps.get(ms.name)!;
+    for (const slot of ms.initialSlots) {
+      const inner = maps.get(slot.target);
+      if (!inner) throw new ObjectError(`map '${ms.name}': slot ${slot.index} refers to '${slot.target}', which is not a map of the object`);
+      const key = new Uint8Array(m.keySize);
+      new DataView(key.buffer).setUint32(0, slot.index, true);
+      const value = new Uint8Array(4);
+      new DataView(value.buffer).setUint32(0, inner.id, true);
       m.update(key, value);
     }
   }

@@ -11,6 +11,7 @@ import { readReg } from './check-alu';
 import { BPF_MAX_VAR_SIZ, checkAlignment, checkHelperMem, checkPtrOffReg } from './check-mem';
 import { spilledReg } from './check-stack';
 import { type Env, reject } from './env';
+import { innerMapLookup, isMapInMap } from './map-in-map';
 import { markChainPrecision, markSlotPrecise } from './precision';
 import { regTypeStr } from './print';
 import { type Reg, copyReg, isConst, notInit, pointer, unknownScalar } from './reg-state';
@@ -32,6 +33,8 @@ function mapFuncCompatible(mapType: number, fn: string): boolean {
     [T.QUEUE]: ['map_peek_elem', 'map_pop_elem', 'map_push_elem'],
     [T.BLOOM_FILTER]: ['map_peek_elem', 'map_push_elem'],
     [T.STACK]: ['map_peek_elem', 'map_pop_elem', 'map_push_elem'],
+    [T.ARRAY_OF_MAPS]: ['map_lookup_elem'],
+    [T.HASH_OF_MAPS]: ['map_lookup_elem'],
   };
   const allowed = mapSide[mapType];
   if (allowed && !allowed.includes(fn)) return false;
@@ -182,7 +185,7 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
         if (r.type !== 'SCALAR_VALUE' && !env.privileged) reject(`R${regno} leaks addr into helper function`, idx);
         break;
       case 'ARG_CONST_MAP_PTR':
-        if (r.type !== 'CONST_PTR_TO_MAP') typeError(idx, regno, r, arg);
+        if (r.type !== 'CONST_PTR_TO_MAP' || r.maybeNull) typeError(idx, regno, r, arg);
         mapIdx = r.map;
         if (name === 'tail_call' && env.maps[mapIdx]!.type !== T.PROG_ARRAY) reject('expected prog array map for tail call', idx);
         {
@@ -301,6 +304,10 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
       // Since 6.14 the kernel elides the null check of an array lookup with a constant key
       // inside max_entries (`can_elide_value_nullness`, `get_constant_map_key`).
       const m = env.maps[mapIdx]!;
+      if (isMapInMap(m.type)) {
+        regs[0] = innerMapLookup(env, idx, mapIdx);
+        break;
+      }
       const elide = (m.type === T.ARRAY || m.type === T.PERCPU_ARRAY) && constKey !== undefined && constKey < BigInt(m.maxEntries);
       regs[0] = elide ? pointer('PTR_TO_MAP_VALUE', { map: mapIdx }) : pointer('PTR_TO_MAP_VALUE', { maybeNull: true, map: mapIdx, id: ++env.idGen });
       break;

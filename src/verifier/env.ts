@@ -20,6 +20,8 @@ export interface Env {
   /** Instructions by slot index; the second slot of an lddw is undefined. */
   readonly slots: readonly (Instruction | undefined)[];
   readonly maps: readonly MapSpec[];
+  /** Map-in-map index → index of its inner map template in `maps` (see map-in-map.ts). */
+  readonly innerMaps?: ReadonlyMap<number, number>;
   readonly mapRefs: ReadonlyMap<number, LdMapRef>;
   /** Slot index → name of the `__ksym` extern a kfunc call came from. */
   readonly externs?: ReadonlyMap<number, string>;

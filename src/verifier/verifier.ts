@@ -9,6 +9,7 @@ import { type Instruction, OP_LDDW, classify, jumpOffset } from '../isa';
 import type { MapSpec, ProgramSpec } from '../object/types';
 import { BPF_ATTACH } from '../object/sections';
 import { checkKfuncIds } from './check-kfunc';
+import { withInnerTemplates } from './map-in-map';
 import { checkCfg, checkLdImm, checkSubprogs, findSubprogs } from './cfg';
 import { kernelInsnString } from './disasm';
 import { type Env, type LdMapRef, Reject, reject } from './env';
@@ -72,9 +73,11 @@ export function verifyProgram(prog: ProgramSpec, maps: readonly MapSpec[], opts:
   // False while bpf_prog_load() itself rejects (empty, too large): no verifier log at all.
   let inVerifier = false;
   const stats = { processed: 0, states: 0, peakStates: 0, maxStatesPerInsn: 0 };
+  const templates = withInnerTemplates(maps);
   const env: Env = {
     slots,
-    maps,
+    maps: templates.maps,
+    innerMaps: templates.inner,
     mapRefs,
     externs: externNames(prog, slotOf),
     privileged: opts.privileged ?? true,

@@ -20,15 +20,30 @@ function hexOrUndef(h: string): Uint8Array | undefined {
 export function runScript(script: string, env: MapEnv): string[] {
   const out = [`ncpus ${env.ncpus}`];
   let map: BpfMap | undefined;
+  // The extra maps (`inner`) a map-in-map refers to as @0, @1... (ids 100, 101...).
+  const extra: BpfMap[] = [];
+  const menv: MapEnv = { ...env, map: (id) => extra.find((m) => m.id === id) };
+  const value = (h: string): Uint8Array | undefined => {
+    if (!h.startsWith('@')) return hexOrUndef(h);
+    const v = new Uint8Array(4);
+    new DataView(v.buffer).setInt32(0, extra[Number(h.slice(1))]?.id ?? -1, true);
+    return v;
+  };
+  // A map-in-map lookup reads back an inner map id: shown as @n, as the driver shows it.
+  const named = (v: Uint8Array): Uint8Array | string => {
+    if (!map?.innerMeta || v.length !== 4) return v;
+    const k = extra.findIndex((m) => m.id === new DataView(v.buffer, v.byteOffset).getUint32(0, true));
+    return k < 0 ? v : `@${k}`;
+  };
   let creating = false;
-  const run = (f: () => Uint8Array | void): void => {
+  const run = (f: () => Uint8Array | string | void): void => {
     if (map === undefined && !creating) {
       out.push('ERR 9'); // the driver's fd is -1 after a failed create: EBADF
       return;
     }
     try {
       const r = f();
-      out.push(r ? `OK ${toHex(r)}` : 'OK');
+      out.push(typeof r === 'string' ? `OK ${r}` : r ? `OK ${toHex(r)}` : 'OK');
     } catch (e) {
       if (!(e instanceof MapError)) throw e;
       const n = ERRNO[e.errno];
@@ -48,11 +63,29 @@ export function runScript(script: string, env: MapEnv): string[] {
         });
         break;
       }
+      case 'inner':
+      case 'createin': {
+        const [type, ks, vs, me, flags, n] = line.split(/\s+/).slice(1).map(Number);
+        const attr = { type: type!, keySize: ks!, valueSize: vs!, maxEntries: me!, flags: flags! };
+        if (op === 'inner') {
+          const saved = map;
+          creating = true;
+          run(() => void extra.push(createMap(100 + extra.length, { ...attr, name: 'xdptsE_in' }, menv)));
+          map = saved;
+          break;
+        }
+        map = undefined;
+        creating = true;
+        run(() => {
+          map = createMap(1, { ...attr, name: 'xdptsE_drv', innerMapId: extra[n!]?.id ?? -1 }, menv);
+        });
+        break;
+      }
       case 'update':
-        run(() => map!.update(hexOrUndef(a), hexOrUndef(b) ?? new Uint8Array(0), Number(c)));
+        run(() => map!.update(hexOrUndef(a), value(b) ?? new Uint8Array(0), Number(c)));
         break;
       case 'lookup':
-        run(() => pad(map!.lookup(hexOrUndef(a)), Number(b)));
+        run(() => named(pad(map!.lookup(hexOrUndef(a)), Number(b))));
         break;
       case 'lookupdel':
         run(() => pad(map!.lookupAndDelete(hexOrUndef(a)), Number(b)));

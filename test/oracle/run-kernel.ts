@@ -71,11 +71,26 @@ export function kernelMapDump(o: KernelObject): Record<string, { key: string; va
   for (const name of readdirSync(o.mapDir)) {
     const txt = execFileSync(tools.bpftool!, ['-j', 'map', 'dump', 'pinned', join(o.mapDir, name)], { encoding: 'utf8' });
     const rows = JSON.parse(txt) as { key: string[]; value: string[] | { error: string } }[];
+    const show = JSON.parse(execFileSync(tools.bpftool!, ['-j', 'map', 'show', 'pinned', join(o.mapDir, name)], { encoding: 'utf8' })) as { type: string };
+    const mapInMap = show.type === 'array_of_maps' || show.type === 'hash_of_maps';
     // An empty devmap slot is listed by get_next_key but its lookup fails (ENOENT): no entry.
     out[name] = rows
       .filter((e): e is { key: string[]; value: string[] } => Array.isArray(e.value))
-      .map((e) => ({ key: e.key.map((b) => b.slice(2)).join(''), value: e.value.map((b) => b.slice(2)).join('') }))
+      .map((e) => {
+        const value = e.value.map((b) => b.slice(2)).join('');
+        return { key: e.key.map((b) => b.slice(2)).join(''), value: mapInMap ? innerMapName(value) : value };
+      })
       .sort((a, b) => (a.key < b.key ? -1 : 1));
   }
   return out;
+}
+
+/**
+ * A map-in-map value (the inner map's id, which differs between kernels) as `map NAME`, the
+ * way xdptsMaps shows it too.
+ */
+function innerMapName(idHex: string): string {
+  const id = Buffer.from(idHex, 'hex').readUInt32LE(0);
+  const info = JSON.parse(execFileSync(tools.bpftool!, ['-j', 'map', 'show', 'id', String(id)], { encoding: 'utf8' })) as { name: string };
+  return `map ${info.name}`;
 }

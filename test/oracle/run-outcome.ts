@@ -45,8 +45,10 @@ export function kernelOutcome(o: KernelObject, name: string, packet: Uint8Array,
 export function xdptsMaps(k: Kernel): Record<string, { key: string; value: string }[]> {
   const out: Record<string, { key: string; value: string }[]> = {};
   for (const m of k.mapList()) {
+    // A map-in-map value is an inner map id: shown as the inner map's name (ids differ).
+    const value = (v: Uint8Array): string => (m.innerMeta ? `map ${k.map(new DataView(v.buffer, v.byteOffset).getUint32(0, true))?.name ?? '?'}` : toHex(v));
     out[m.name.replace(/\./g, '_')] = [...m.entries()]
-      .map(([key, value]) => ({ key: toHex(key), value: toHex(value) }))
+      .map(([key, v]) => ({ key: toHex(key), value: value(v) }))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
   }
   return out;

@@ -11,18 +11,12 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
     'A13 atomic op on a variable-offset stack pointer - kernel: EACCES variable offset stack pointer cannot be passed into helper function; var_off=(0x0; 0x8) off=-16 size=8; xdpts: OK',
   'calls/call_global_ptr_arg':
     'A10 global subprogram args come from its BTF prototype: int f(void) has no readable R1 - kernel: EACCES R1 !read_ok; xdpts: OK',
-  'globals/gl_outer_value_arith':
-    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R0 pointer arithmetic on map_ptr prohibited; xdpts: OK',
   'globals/gp_call_scalar_with_ptr':
     'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EINVAL Caller passes invalid args into func#1 (\'gp_scalar\'); xdpts: OK',
 };
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
 export const KNOWN_WRONG_REJECTS: Record<string, string> = {
-  'globals/gl_outer_lookup':
-    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: OK ; xdpts: EACCES R1 type=map_value expected=map_ptr',
-  'globals/gl_outer_value_deref':
-    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: OK ; xdpts: EACCES invalid access to map value, value_size=4 off=0 size=8',
   'helpers/hp_csum_map_value_or_null':
     'R16 a nullable map value is accepted for ARG_PTR_TO_MEM_OR_NULL - kernel: OK ; xdpts: EACCES R1 type=map_value_or_null expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
   'ptr/pt_cmp_value_or_null_ptrs':
@@ -45,10 +39,6 @@ export const KNOWN_WRONG_REJECTS: Record<string, string> = {
 
 /** Both refuse, with a different last error line (target: at least 95% equal). */
 export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
-  'globals/gl_outer_inner_not_checked':
-    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R1 type=map_ptr_or_null expected=map_ptr; xdpts: EACCES R1 type=map_value_or_null expected=map_ptr',
-  'globals/gl_outer_inner_value_oob':
-    'A15 map-in-map: a lookup in an ARRAY_OF_MAPS gives map_ptr(_or_null), not a map value - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES R1 type=map_value expected=map_ptr',
   'globals/gp_call_mem_stack_short':
     'A16 global subprogram arguments are checked against its BTF prototype (scalar, sized mem that may be NULL, ctx) - kernel: EINVAL Caller passes invalid args into func#1 (\'gp_mem\'); xdpts: EACCES invalid read from stack R1 off=28 size=4',
   'globals/gp_call_mem_no_check_null':

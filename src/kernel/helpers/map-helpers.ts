@@ -11,6 +11,7 @@ import { BPF_F_RDONLY_PROG } from '../maps/flags';
 import { ArrayMap } from '../maps/array';
 import { BloomFilterMap } from '../maps/bloom-filter';
 import { HashMap } from '../maps/hash';
+import { asMapOfMaps } from '../maps/map-of-maps';
 import type { BpfMap } from '../maps/map';
 import { flagsArg, mapArg, memArg, ptrArg, MAP_PTR_TAG, type HelperContext } from './context';
 
@@ -25,6 +26,7 @@ export function mapLookupElem(k: HelperContext) {
     const a = c.args;
     const lo = a[2]!;
     const u8 = c.mem.check(lo, a[3]!, map.keySize, false);
+    if (map.innerMeta !== undefined) return lookupInner(c, map, u8, lo >>> 0);
     const v = map.lookupElemAt(u8, lo >>> 0, k.cpu);
     if (v === null) {
       c.ret(0);
@@ -35,11 +37,27 @@ export function mapLookupElem(k: HelperContext) {
 }
 
 /**
+ * A lookup in a map-in-map: the inner map itself, as the pointer a map lddw gives (the
+ * verifier typed it map_ptr_or_null), or NULL for an empty slot.
+ */
+function lookupInner(c: HelperCall, map: BpfMap, buf: Uint8Array, off: number): void {
+  const id = asMapOfMaps(map)!.innerAt(buf, off);
+  if (id === undefined) c.ret(0);
+  else c.retPtr(id, MAP_PTR_TAG);
+}
+
+/**
  * bpf_map_lookup_elem for call sites whose r1 is always `map` (a map lddw just before the
  * call, see HelperTable.specialize): the same as {@link mapLookupElem} without resolving r1.
  */
 export function mapLookupElemOn(k: HelperContext, map: BpfMap): SpecializedHelperFn {
   const keySize = map.keySize;
+  if (map.innerMeta !== undefined) {
+    return (c: HelperCall): void => {
+      const lo = c.args[2]!;
+      lookupInner(c, map, c.mem.check(lo, c.args[3]!, keySize, false), lo >>> 0);
+    };
+  }
   const writable = (map.flags & BPF_F_RDONLY_PROG) === 0;
   const fn = (c: HelperCall): void => {
     const a = c.args;

@@ -6,7 +6,7 @@
  */
 import { BPF_MAP_TYPE, mapTypeName } from '../../object';
 import { XdptsError } from '../../util';
-import { E2BIG, EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP, mapErrno } from '../errno';
+import { E2BIG, EBADF, EINVAL, ENOMEM, ENOTSUPP, EOPNOTSUPP, mapErrno } from '../errno';
 import { ArrayMap, PercpuArrayMap } from './array';
 import { BloomFilterMap } from './bloom-filter';
 import { CpuMap } from './cpumap';
@@ -32,7 +32,8 @@ import {
 } from './flags';
 import { HashMap } from './hash';
 import { LpmTrieMap } from './lpm-trie';
-import { roundUp8, type BpfMap, type MapAttr, type MapEnv, type MapSnapshot } from './map';
+import { roundUp8, type BpfMap, type InnerMapMeta, type MapAttr, type MapEnv, type MapSnapshot } from './map';
+import { ArrayOfMaps, HashOfMaps, innerMetaOf, isMapInMapType } from './map-of-maps';
 import { PerfEventArrayMap } from './perf-event-array';
 import { ProgArrayMap } from './prog-array';
 import { QueueStackMap } from './queue-stack';
@@ -88,8 +89,10 @@ export function checkMapAttr(attr: MapAttr): number {
       return 0;
     case T.ARRAY:
     case T.PERCPU_ARRAY:
-    case T.PROG_ARRAY: {
-      if (type === T.PROG_ARRAY && (vs !== 4 || flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))) return EINVAL;
+    case T.PROG_ARRAY:
+    case T.ARRAY_OF_MAPS: {
+      // fd_array_map_alloc_check: a map "fd" or program "fd" of 4 bytes, no program access flags.
+      if ((type === T.PROG_ARRAY || type === T.ARRAY_OF_MAPS) && (vs !== 4 || flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))) return EINVAL;
       const percpu = type === T.PERCPU_ARRAY;
       if (me === 0 || ks !== 4 || vs === 0 || flags & ~ARRAY_CREATE_FLAG_MASK || !mapFlagsAccessOk(flags)) return EINVAL;
       if (percpu && flags & BPF_F_NUMA_NODE) return EINVAL;
@@ -102,7 +105,10 @@ export function checkMapAttr(attr: MapAttr): number {
     case T.HASH:
     case T.PERCPU_HASH:
     case T.LRU_HASH:
-    case T.LRU_PERCPU_HASH: {
+    case T.LRU_PERCPU_HASH:
+    case T.HASH_OF_MAPS: {
+      // fd_htab_map_alloc_check: a 4-byte map "fd" as the value.
+      if (type === T.HASH_OF_MAPS && vs !== 4) return EINVAL;
       const percpu = type === T.PERCPU_HASH || type === T.LRU_PERCPU_HASH;
       const lru = type === T.LRU_HASH || type === T.LRU_PERCPU_HASH;
       if (flags & ~HTAB_CREATE_FLAG_MASK || !mapFlagsAccessOk(flags)) return EINVAL;
@@ -159,7 +165,18 @@ export function checkMapAttr(attr: MapAttr): number {
 export const EMULATED_MAP_TYPES: readonly number[] = [
   T.HASH, T.ARRAY, T.PROG_ARRAY, T.PERCPU_HASH, T.PERCPU_ARRAY, T.LRU_HASH, T.LRU_PERCPU_HASH,
   T.LPM_TRIE, T.DEVMAP, T.CPUMAP, T.XSKMAP, T.QUEUE, T.STACK, T.DEVMAP_HASH, T.RINGBUF, T.PERF_EVENT_ARRAY, T.BLOOM_FILTER,
+  T.ARRAY_OF_MAPS, T.HASH_OF_MAPS,
 ];
+
+/**
+ * The inner map template of a map-in-map (bpf_map_meta_alloc after map_alloc_check): a
+ * restored one, or the shape of the map `innerMapId` names; the errno when there is none.
+ */
+function innerMeta(attr: MapAttr, env: MapEnv): InnerMapMeta | number {
+  if (attr.innerMeta) return attr.innerMeta;
+  const inner = attr.innerMapId === undefined ? undefined : env.map?.(attr.innerMapId);
+  return inner ? innerMetaOf(inner) : EBADF;
+}
 
 /**
  * Creates map `id` from `attr`, or throws the MapError BPF_MAP_CREATE would give (a kernel map
@@ -172,6 +189,12 @@ export function createMap(id: number, attr: MapAttr, env: MapEnv): BpfMap {
     throw mapErrno(EOPNOTSUPP, `create map ${attr.name ?? ''}: map type ${mapTypeName(attr.type)} is not emulated`);
   const err = checkMapAttr(attr);
   if (err) throw mapErrno(err, `create ${mapTypeName(attr.type)} map ${attr.name ?? ''}`.trimEnd());
+  if (isMapInMapType(attr.type)) {
+    const meta = innerMeta(attr, env);
+    if (typeof meta === 'number') throw mapErrno(meta, `create ${mapTypeName(attr.type)} map ${attr.name ?? ''}: inner map`);
+    const a = { ...attr, innerMeta: meta };
+    return attr.type === T.ARRAY_OF_MAPS ? new ArrayOfMaps(id, a, env) : new HashOfMaps(id, a, env);
+  }
   switch (attr.type) {
     case T.ARRAY:
       return new ArrayMap(id, attr, env);
@@ -232,6 +255,7 @@ export function mapFromSnapshot(snap: MapSnapshot, env: MapEnv): BpfMap {
     ...(snap.mapExtra ? { mapExtra: snap.mapExtra } : {}),
     ...(snap.btfKeyTypeId ? { btfKeyTypeId: snap.btfKeyTypeId } : {}),
     ...(snap.btfValueTypeId ? { btfValueTypeId: snap.btfValueTypeId } : {}),
+    ...(snap.innerMeta ? { innerMeta: snap.innerMeta } : {}),
   }, env);
   map.restoreData(snap.data);
   map.frozen = snap.frozen === true;

@@ -1,13 +1,14 @@
 /** Public surface of src/kernel/maps: the emulated BPF map types. */
 export * from './flags';
 export {
-  BpfMap, roundUp8, type BytesOrErrno, type MapAttr, type MapElem, type MapEnv, type MapSnapshot, type ProgInfo,
+  BpfMap, roundUp8, type BytesOrErrno, type InnerMapMeta, type MapAttr, type MapElem, type MapEnv, type MapSnapshot, type ProgInfo,
 } from './map';
 export { ArrayMap, PercpuArrayMap } from './array';
 export { HashMap, type HashKind } from './hash';
 export type { LruSnapshot } from './lru';
 export { LpmTrieMap } from './lpm-trie';
 export { ProgArrayMap } from './prog-array';
+export { ArrayOfMaps, HashOfMaps, asMapOfMaps, isMapInMapType, metaEqual, type MapOfMaps } from './map-of-maps';
 export { PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PerfBuffer, PerfEventArrayMap, type PerfRecord } from './perf-event-array';
 export { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP, DevMap, DevMapHash, type DevTarget } from './devmap';
 export { CpuMap } from './cpumap';

@@ -34,6 +34,23 @@ export interface MapAttr {
   /** BTF ids of key and value, informational (bpftool shows them). */
   readonly btfKeyTypeId?: number;
   readonly btfValueTypeId?: number;
+  /**
+   * ARRAY_OF_MAPS / HASH_OF_MAPS: the id of the map whose shape every inner map must have
+   * (`inner_map_fd`; in the emulation a map "fd" is its id).
+   */
+  readonly innerMapId?: number;
+  /** The inner map template itself (a snapshot restores it; creation derives it from innerMapId). */
+  readonly innerMeta?: InnerMapMeta;
+}
+
+/** A map-in-map's inner map template (`inner_map_meta`, bpf_map_meta_alloc). */
+export interface InnerMapMeta {
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+  readonly spinLockOff?: number;
 }
 
 /** Facts about a program the fd-holding maps (prog array, devmap, cpumap) check at update. */
@@ -55,6 +72,8 @@ export interface MapEnv {
   progInfo?(id: number): ProgInfo | undefined;
   /** Whether an AF_XDP socket with this fd exists; absent means none does (EBADF). */
   xskExists?(fd: number): boolean;
+  /** The live map with this id (map-in-map updates); absent means none exists (EBADF). */
+  map?(id: number): BpfMap | undefined;
 }
 
 /** The plain-data form of a map, JSON-compatible: bytes as lower-case hex. */
@@ -72,6 +91,7 @@ export interface MapSnapshot {
   readonly mapExtra?: number;
   readonly btfKeyTypeId?: number;
   readonly btfValueTypeId?: number;
+  readonly innerMeta?: InnerMapMeta;
   /** Type-specific contents (entries, ring positions...). */
   readonly data: unknown;
 }
@@ -151,6 +171,8 @@ export abstract class BpfMap {
   readonly mapExtra: number;
   readonly btfKeyTypeId: number;
   readonly btfValueTypeId: number;
+  /** Map-in-map types: the inner map template; undefined for every other map. */
+  readonly innerMeta: InnerMapMeta | undefined;
   protected readonly env: MapEnv;
   /** Set by BPF_MAP_FREEZE: user space may no longer write (programs still may). */
   frozen = false;
@@ -168,6 +190,7 @@ export abstract class BpfMap {
     this.mapExtra = attr.mapExtra ?? 0;
     this.btfKeyTypeId = attr.btfKeyTypeId ?? 0;
     this.btfValueTypeId = attr.btfValueTypeId ?? 0;
+    this.innerMeta = attr.innerMeta;
     this.env = env;
   }
 
@@ -428,6 +451,7 @@ export abstract class BpfMap {
       ...(this.mapExtra ? { mapExtra: this.mapExtra } : {}),
       ...(this.btfKeyTypeId ? { btfKeyTypeId: this.btfKeyTypeId } : {}),
       ...(this.btfValueTypeId ? { btfValueTypeId: this.btfValueTypeId } : {}),
+      ...(this.innerMeta ? { innerMeta: this.innerMeta } : {}),
       data: this.snapshotData(),
     };
   }

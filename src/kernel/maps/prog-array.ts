@@ -34,8 +34,33 @@ export abstract class FdArrayMap<T> extends BpfMap {
   }
 }
 
+/**
+ * An fd-array whose slots hold an object id (prog array, array of maps): user space stores the
+ * object's "fd" (its id in the emulation) and reads back its id (`map_fd_sys_lookup_elem`).
+ */
+export abstract class IdArrayMap extends FdArrayMap<number> {
+  /** The errno of storing object `id` (0 when it may be stored): `map_fd_get_ptr`'s checks. */
+  protected abstract checkId(id: number): number;
+
+  protected override sysLookup(key: Uint8Array): BytesOrErrno {
+    const id = this.slots.get(readU32(key));
+    return id === undefined ? -ENOENT : u32Bytes(id);
+  }
+
+  protected override sysUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
+    if (flags !== BPF_ANY) return -EINVAL;
+    const index = readU32(key);
+    if (index >= this.maxEntries) return -E2BIG;
+    const id = readU32(value);
+    const err = this.checkId(id);
+    if (err) return -err;
+    this.slots.set(index, id);
+    return 0;
+  }
+}
+
 /** A program array. */
-export class ProgArrayMap extends FdArrayMap<number> {
+export class ProgArrayMap extends IdArrayMap {
   /** Program type of the map's owner (the first program stored or the loader's program). */
   ownerType: number | undefined;
 
@@ -49,22 +74,12 @@ export class ProgArrayMap extends FdArrayMap<number> {
     for (const [i, p] of this.slots) if (p === id) this.slots.delete(i);
   }
 
-  protected override sysLookup(key: Uint8Array): BytesOrErrno {
-    const id = this.slots.get(readU32(key));
-    return id === undefined ? -ENOENT : u32Bytes(id);
-  }
-
-  protected override sysUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
-    if (flags !== BPF_ANY) return -EINVAL;
-    const index = readU32(key);
-    if (index >= this.maxEntries) return -E2BIG;
-    const id = readU32(value);
+  protected checkId(id: number): number {
     const info = this.env.progInfo?.(id);
-    if (!info) return -EBADF;
+    if (!info) return EBADF;
     // bpf_prog_map_compatible: every program in the array has the owner's type.
-    if (this.ownerType !== undefined && info.type !== this.ownerType) return -EINVAL;
+    if (this.ownerType !== undefined && info.type !== this.ownerType) return EINVAL;
     this.ownerType ??= info.type;
-    this.slots.set(index, id);
     return 0;
   }
 
