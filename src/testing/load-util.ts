@@ -29,6 +29,12 @@ export function asText(y: YamlFile, n: YNode, what: string): string {
   return scalarText(n);
 }
 
+/** A boolean scalar (`true` / `false`), or an error. */
+export function asBool(y: YamlFile, n: YNode, what: string): boolean {
+  if (n.kind !== 'scalar' || typeof n.value !== 'boolean') throw y.error(n, `${what} must be true or false`);
+  return n.value;
+}
+
 /** An unsigned integer scalar, or an error. */
 export function asUint(y: YamlFile, n: YNode, what: string, max = 0xffffffff): number {
   const v = n.kind === 'scalar' ? (typeof n.value === 'number' ? n.value : Number(scalarText(n))) : NaN;

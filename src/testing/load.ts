@@ -13,7 +13,7 @@ import { XdptsError } from '../util/index';
 import { compileExpect } from './load-expect';
 import { packetInput } from './load-packet';
 import type { CompiledCase, CompiledFile, MapInfo, MapWrite } from './model';
-import { asMap, asText, asUint, eachMapEntry, encodeFor, encodeValue, isPerCpu, knownKeys } from './load-util';
+import { asBool, asMap, asText, asUint, eachMapEntry, encodeFor, encodeValue, isPerCpu, knownKeys } from './load-util';
 import { field, parseYaml, scalarText, toPlain, type YamlFile, type YNode } from './yaml';
 
 /** Options of loading: how to turn a `source:` into an object (the CLI assembles .asm, compiles .c). */
@@ -151,7 +151,7 @@ function compileCase(y: YamlFile, node: YNode, index: number, { base, maps, setu
   const ctxNode = field(c, 'ctx');
   const ctx = ctxNode ? ctxOf(y, ctxNode) : setupCtx;
   const freshNode = field(c, 'fresh');
-  const fresh = freshNode ? toPlain(freshNode) === true : false;
+  const fresh = freshNode ? asBool(y, freshNode, 'fresh') : false;
   const mapsNode = field(c, 'maps');
   const writes = mapsNode ? mapWrites(y, mapsNode, maps, cpus) : [];
   const cpuNode = field(c, 'cpu');
@@ -165,6 +165,9 @@ function compileCase(y: YamlFile, node: YNode, index: number, { base, maps, setu
   const inputs = packetNode ? packetInput(y, packetNode, base) : [undefined];
   const expectNode = field(c, 'expect');
   if (!expectNode) throw y.error(c, `case '${name}' has no 'expect'`);
+  const expectations = inputs.map((packet) => compileExpect(y, expectNode, maps, packet, cpus));
+  // Only a case about loading (`rejected`) runs no packet.
+  if (!packetNode && expectations[0]!.rejected === undefined && skip === undefined) throw y.error(c, `case '${name}' has no 'packet' to run (only a 'rejected' case may leave it out)`);
   return inputs.map((packet, i) => ({
     name: inputs.length > 1 ? `${name} #${i + 1}` : name,
     line,
@@ -174,7 +177,7 @@ function compileCase(y: YamlFile, node: YNode, index: number, { base, maps, setu
     cpu,
     writes,
     repeat,
-    expect: compileExpect(y, expectNode, maps, packet, cpus),
+    expect: expectations[i]!,
     ...(skip !== undefined ? { skip } : {}),
   }));
 }

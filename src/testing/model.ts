@@ -134,7 +134,7 @@ export interface CaseResult {
   readonly status: 'pass' | 'fail' | 'skip';
   readonly failures: readonly Failure[];
   readonly durationMs: number;
-  /** Something worth showing that is not a failure (a fuzz finding). */
+  /** Something worth showing that is not a failure (a fuzz finding, a kernel note, why a case is skipped). */
   readonly note?: string;
 }
 
@@ -145,5 +145,7 @@ export interface FileResult {
   readonly cases: readonly CaseResult[];
   /** A malformed file (exit 2): `file:line:col: error: ...`. */
   readonly error?: string;
+  /** The line of that error, when it has one. */
+  readonly errorLine?: number;
   readonly durationMs: number;
 }

@@ -108,7 +108,8 @@ export function runFile(path: string, spec: TestSpec): { result: FileResult; cov
   try {
     cf = loadTestFile(path, spec);
   } catch (e) {
-    if (e instanceof TestFileError || e instanceof XdptsError) return { result: { file: path, cases: [], error: e.message, durationMs: performance.now() - t0 } };
+    if (e instanceof TestFileError) return { result: { file: path, cases: [], error: e.message, errorLine: e.line, durationMs: performance.now() - t0 } };
+    if (e instanceof XdptsError) return { result: { file: path, cases: [], error: e.message, durationMs: performance.now() - t0 } };
     throw e;
   }
   const counters: VmCoverage[] = [];
@@ -128,7 +129,7 @@ export function runFile(path: string, spec: TestSpec): { result: FileResult; cov
   const cases: CaseResult[] = [];
   cf.cases.forEach((c, i) => {
     if (c.skip !== undefined) {
-      cases.push({ name: c.name, line: c.line, status: 'skip', failures: [], durationMs: 0 });
+      cases.push({ name: c.name, line: c.line, status: 'skip', failures: [], durationMs: 0, ...(c.skip !== 'skipped' ? { note: c.skip } : {}) });
       return;
     }
     const s = performance.now();

@@ -122,6 +122,9 @@ tests:
     ['bad-key', "5:33: error: key of map 'blocklist': no member 'address'; the members are prefixlen, addr"],
     ['bad-value', "4:41: error: value of map 'proto_count'"],
     ['bad-yaml', '4:5: error: '],
+    ['bad-fresh', '4:12: error: fresh must be true or false'],
+    ['no-packet', "3:5: error: case 'forgot the packet' has no 'packet' to run"],
+    ['past-array', "4:38: error: key of map 'proto_count': index 4 is past its 4 entries (0..3)"],
   ])('%s.test.yaml is refused at its line and column', (name, where) => {
     const r = runTests({ paths: [join(BAD, `${name}.test.yaml`)] });
     expect(r.broken).toBe(1);

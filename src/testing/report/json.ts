@@ -13,7 +13,7 @@ export function jsonReport(r: TestReport): unknown {
       file: f.file,
       ...(f.program ? { program: f.program } : {}),
       ...(f.error !== undefined ? { error: f.error } : {}),
-      cases: f.cases.map((c) => ({ name: c.name, line: c.line, status: c.status, duration_ms: +c.durationMs.toFixed(3), failures: c.failures })),
+      cases: f.cases.map((c) => ({ name: c.name, line: c.line, status: c.status, duration_ms: +c.durationMs.toFixed(3), failures: c.failures, ...(c.note !== undefined ? { note: c.note } : {}) })),
     })),
     coverage: r.coverage.map((c) => ({
       file: c.file,

@@ -42,7 +42,7 @@ export function prettyReport(r: TestReport, p: Paint = NO_PAINT): string {
     out.push(p.bold(`${f.file}`) + p.dim(` (${f.program})`));
     for (const c of f.cases) {
       if (c.status === 'pass') out.push(`  ${p.green('✓')} ${c.name} ${p.dim(ms(c.durationMs))}${c.note ? `\n      ${p.yellow(c.note)}` : ''}`);
-      else if (c.status === 'skip') out.push(`  ${p.yellow('-')} ${c.name} ${p.dim('(skipped)')}`);
+      else if (c.status === 'skip') out.push(`  ${p.yellow('-')} ${c.name} ${p.dim(c.note !== undefined ? `(skipped: ${c.note})` : '(skipped)')}`);
       else {
         out.push(`  ${p.red('✗')} ${c.name} ${p.dim(`${f.file}:${c.line}`)}`);
         for (const fl of c.failures) out.push(...failureLines(fl).map((l) => `      ${p.red(l)}`));

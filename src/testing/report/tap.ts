@@ -21,8 +21,8 @@ export function tapReport(r: TestReport): string {
     out.push(`# Subtest: ${esc(f.file)}`, `    1..${f.cases.length}`);
     f.cases.forEach((c, j) => {
       const n = j + 1;
-      if (c.status === 'skip') out.push(`    ok ${n} - ${esc(c.name)} # SKIP`);
-      else if (c.status === 'pass') out.push(`    ok ${n} - ${esc(c.name)}`);
+      if (c.status === 'skip') out.push(`    ok ${n} - ${esc(c.name)} # SKIP${c.note !== undefined ? ` ${c.note.replace(/\n/g, ' ')}` : ''}`);
+      else if (c.status === 'pass') out.push(`    ok ${n} - ${esc(c.name)}`, ...(c.note !== undefined ? [`    # ${c.note.replace(/\n/g, ' ')}`] : []));
       else {
         out.push(`    not ok ${n} - ${esc(c.name)}`, '      ---', `      message: ${yamlStr(c.failures.map((x) => `${x.what}: expected ${x.expected}, got ${x.actual}`).join('; '))}`);
         out.push(`      at: ${yamlStr(`${f.file}:${c.line}`)}`, '      failures:');
