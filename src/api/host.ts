@@ -41,6 +41,11 @@ export interface Host {
   /** True for a private in-memory kernel. */
   readonly inMemory: boolean;
   /**
+   * Whether a single run (no `repeat`) reports its wall time. A virtual-clock kernel's results
+   * repeat exactly, durations included (0), and a unit test's run skips two clock reads.
+   */
+  readonly timesSingleRuns: boolean;
+  /**
    * Runs `fn` in one transaction. With `write` on a state directory, the kernel part is written
    * back when `fn` returns; when it throws nothing is written. In memory every change is live at
    * once: operations that can fail half-way clean up themselves (collection load does).
@@ -68,6 +73,7 @@ export class StateHost implements Host {
   /** The store under the state directory. */
   readonly store: StateStore;
   readonly inMemory = false;
+  readonly timesSingleRuns = true;
 
   constructor(opts: HostOptions = {}) {
     this.store = new StateStore(opts.stateDir, {}, (snap) => kernelStateProblem(snap.kernel) ?? netStateProblem(snap.net));
@@ -137,12 +143,15 @@ let memoryHosts = 0;
 export class MemoryHost implements Host {
   readonly stateDir: string;
   readonly inMemory = true;
+  readonly timesSingleRuns: boolean;
   /** The live kernel. */
   readonly kernel: Kernel;
-  private readonly txn: Txn;
+  /** The one transaction of this kernel: every call sees the live objects. */
+  readonly txn: Txn;
 
   constructor(opts: MemoryHostOptions) {
     this.stateDir = `memory:${++memoryHosts}`;
+    this.timesSingleRuns = opts.clock === 'real';
     const net = createNetState({ seed: opts.seed });
     const snapshot: StateSnapshot = { version: STATE_VERSION, kernel: null, net };
     const kernel = new Kernel({ seed: opts.seed, clock: opts.clock, ncpus: opts.ncpus, engine: opts.engine, ifindexExists: (i) => rootHas(net, i) });

@@ -4,11 +4,11 @@
  * headroom, XDP_TX/REDIRECT only returned, map writes kept — so the run is a write transaction).
  */
 import type { Program, RunOptions, RunResult, TestRunOptions, TestRunResult } from '../gen/runtime-contract';
-import { xdpActionName, type XdpMdIn } from '../kernel';
+import { xdpActionName, type TestRunOptions as KernelTestRunOptions, type TestRunResult as KernelTestRunResult, type XdpMdIn } from '../kernel';
 import { XdptsError } from '../util/errors';
 import { disposeByClose, type MaybeDisposable } from './dispose';
 import type { Fd } from './handles';
-import type { Host, Txn } from './host';
+import { MemoryHost, type Host, type Txn } from './host';
 import type { PinService } from './pins';
 
 /** `sizeof(struct xdp_md)`: six u32 fields (include/uapi/linux/bpf.h). */
@@ -125,17 +125,21 @@ export class ProgramHandle implements Program {
   }
 
   run(packet: Uint8Array, opts?: RunOptions): RunResult {
-    // The per-packet path of unit tests: one options object, no spreads, no copy beyond the
-    // run's own (bench/run.mjs measures it against the VM's time).
+    // The per-packet path of unit tests: one options object, no spreads, no closure, no copy
+    // beyond the run's own (bench/run.mjs measures it against the VM's time).
     const ctx = opts?.ctx === undefined ? undefined : xdpMdOf(opts.ctx, this.name);
-    const args = { packet, repeat: opts?.repeat ?? 1, ctx, cpu: opts?.cpu };
-    const r = this.host.write((t) => {
-      this.requireLive(t);
-      return t.kernel.testRun(this.id, args);
-    });
+    const repeat = opts?.repeat;
+    const args = { packet, repeat: repeat ?? 1, ctx, cpu: opts?.cpu, timed: repeat !== undefined || this.host.timesSingleRuns };
+    const host = this.host;
+    const r = host instanceof MemoryHost ? this.runOn(host.txn, args) : host.write((t) => this.runOn(t, args));
     const out = r.dataOut;
     const m = r.metaLen;
     return new Run(r.retval, m ? out.subarray(m) : out, m ? out.subarray(0, m) : EMPTY, r.durationNs, r.fault?.message);
+  }
+
+  private runOn(t: Txn, args: KernelTestRunOptions): KernelTestRunResult {
+    this.requireLive(t);
+    return t.kernel.testRun(this.id, args);
   }
 
   pin(path: string): void {

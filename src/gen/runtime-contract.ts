@@ -191,7 +191,10 @@ export interface RunResult {
   readonly packet: Uint8Array;
   /** Metadata the program put in front of the packet (bpf_xdp_adjust_meta), often empty. */
   readonly meta: Uint8Array;
-  /** Mean wall-clock nanoseconds per run. */
+  /**
+   * Mean wall-clock nanoseconds per run: measured when `repeat` is given or the kernel's clock
+   * is real; 0 for a single run on a virtual-clock kernel (its results repeat exactly).
+   */
   readonly durationNs: number;
   /** Why the run ended in XDP_ABORTED when the program faulted (the VM's message). */
   readonly fault?: string;

@@ -162,6 +162,8 @@ export class Run implements Memory, HelperCall {
   private expN = 0;
   private readonly exposed = new Map<Uint8Array, number>();
   readonly mem: Memory = this;
+  /** Whether the space's table maps the stack and packet for an XDP run, a raw one, or not yet. */
+  private mappedXdp: boolean | undefined;
 
   constructor(space: Space) {
     this.space = space;
@@ -191,8 +193,14 @@ export class Run implements Memory, HelperCall {
     this.regions[TAG_STACK] = this.stack;
     this.regions[TAG_CTX] = xdp ? this.ctxRegion : NO_REGION;
     this.regions[TAG_PACKET] = xdp ? this.packetRegion : NO_REGION;
-    this.space.mapTag(TAG_STACK, this.stack);
-    this.space.mapTag(TAG_PACKET, xdp ? this.packetRegion : undefined);
+    // The wasm engine's table entries of the two fixed regions change only with the kind of run
+    // (the packet's bounds are kept current by XdpState): rewriting them every run cost more
+    // than running a small program.
+    if (this.mappedXdp !== xdp) {
+      this.space.mapTag(TAG_STACK, this.stack);
+      this.space.mapTag(TAG_PACKET, xdp ? this.packetRegion : undefined);
+      this.mappedXdp = xdp;
+    }
     this.space.heap32[(HEAP_CTX >> 2) + 6] = xdp ? 1 : 0;
     this.xdp = xdp ? this.xdpState : undefined;
     this.absTag = xdp ? TAG_PACKET : 0;
@@ -201,17 +209,25 @@ export class Run implements Memory, HelperCall {
   /** Ends a top-level run: releases the regions exposed during it. */
   end(): void {
     if (this.wrote) this.dirtyFrom = this.stackLow;
-    if (this.expN > 0) {
-      for (let i = 0; i < this.expN; i++) this.space.removeRegion(this.expTags[i]!);
-      this.expN = 0;
-    }
+    // The first EXPOSE_LINEAR exposed values keep their tags for the next run: no pointer
+    // outlives a run (registers start afresh, the verifier keeps pointers out of maps), and a
+    // program that looks up the same few elements packet after packet then pays no tag
+    // allocation per packet. A run that needed more releases them all, so stale entries (a
+    // deleted element, a submitted ring buffer sample) never pile up.
     if (this.exposed.size > 0) {
       for (const tag of this.exposed.values()) this.space.removeRegion(tag);
       this.exposed.clear();
+      this.releaseExposed();
     }
     if (this.absTag >= 16) this.space.removeRegion(this.absTag);
     this.absTag = 0;
     this.space.busy = false;
+  }
+
+  /** Releases the tags of the linearly cached exposed regions. */
+  private releaseExposed(): void {
+    for (let i = 0; i < this.expN; i++) this.space.removeRegion(this.expTags[i]!);
+    this.expN = 0;
   }
 
   // ---- frames ----

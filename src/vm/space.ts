@@ -21,10 +21,13 @@ export class RegionImpl implements Region {
   wlen: number;
   /** True for the context region, whose loads the VM rewrites instead of reading bytes. */
   readonly synthetic: boolean;
+  /** `u8.buffer`, read once: the getter showed in profiles of runs that expose map values. */
+  readonly buffer: ArrayBufferLike;
   constructor(name: string, u8: Uint8Array, writable: boolean, synthetic = false) {
     this.name = name;
     this.u8 = u8;
-    this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.buffer = u8.buffer;
+    this.dv = new DataView(this.buffer, u8.byteOffset, u8.byteLength);
     this.start = 0;
     this.len = synthetic ? 0 : u8.length;
     this.wlen = writable && !synthetic ? u8.length : 0;
@@ -71,6 +74,8 @@ export class Space implements VmSpace {
   readonly memory: WasmMemory | undefined;
   readonly heap: Uint8Array;
   readonly heap32: Int32Array;
+  /** The linear memory's buffer (never replaced: the memory never grows). */
+  private readonly heapBuffer: ArrayBufferLike;
   private readonly freeTags: number[] = [];
   /** True while a run is using the fixed tags (ctx, packet, stack). */
   busy = false;
@@ -81,6 +86,7 @@ export class Space implements VmSpace {
     for (let i = 0; i < FIRST_DYNAMIC_TAG; i++) this.regions.push(NO_REGION);
     this.memory = wasmApi === undefined ? undefined : new wasmApi.Memory({ initial: HEAP_PAGES, maximum: HEAP_PAGES });
     const buf = this.memory?.buffer ?? new ArrayBuffer(HEAP_PAGES * 65536);
+    this.heapBuffer = buf;
     this.heap = new Uint8Array(buf);
     this.heap32 = new Int32Array(buf);
   }
@@ -99,7 +105,7 @@ export class Space implements VmSpace {
     if (tag >= TABLE_CAP) return;
     const e = (HEAP_TABLE >> 2) + tag * 4;
     const t = this.heap32;
-    if (r !== undefined && r.u8.buffer === this.heap.buffer) {
+    if (r !== undefined && r.buffer === this.heapBuffer) {
       t[e] = r.u8.byteOffset;
       t[e + 1] = r.start;
       t[e + 2] = r.len;
