@@ -111,7 +111,7 @@ export function fuzzRunner(cf: CompiledFile, count: number, seed: number, baseli
       const ms = performance.now() - t0;
       if (r.fault) note(`fault: ${r.fault.message}`, m, true, ms);
       else if (r.retval === 0 && c.expect.action !== 0) note('XDP_ABORTED', m, true, ms);
-      if (fresh.length) note(`a branch direction no case took (slot ${fresh.join(', ')})`, m, false, ms);
+      if (fresh.length) note(`a branch direction no case took (${[...new Set(fresh.map((i) => where(cf, i)))].join(', ')})`, m, false, ms);
     }
     for (const [what, f] of findings) {
       const name = `fuzz: ${c.name}: ${what}`;
@@ -121,6 +121,19 @@ export function fuzzRunner(cf: CompiledFile, count: number, seed: number, baseli
     }
   }
   return out;
+}
+
+/** Where slot `slot` is in the source (`parser.c:45`, by `.BTF.ext` line info), else `insn N`. */
+function where(cf: CompiledFile, slot: number): string {
+  let s = 0;
+  let line: string | undefined;
+  for (const [idx, ins] of cf.program.insns.entries()) {
+    const li = cf.program.lineInfo.get(idx);
+    if (li) line = `${li.fileName.slice(li.fileName.lastIndexOf('/') + 1)}:${li.lineNum}`;
+    if (s === slot) return line ?? `insn ${idx}`;
+    s += ins.opcode === 0x18 ? 2 : 1;
+  }
+  return `slot ${slot}`;
 }
 
 /** Whether slot `i` holds a conditional jump (its fall-through is a branch direction). */

@@ -212,6 +212,16 @@ tests:
     expect(low.stderr).toMatch(/xdp_parser .* covers \d+\.\d% of its instructions, below --min-coverage 90/);
   });
 
+  it("runs the README's GitHub Actions step as written (report and coverage files, exit 0)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const step = /- run: npx xdpts (test [^\n]*)/.exec(readme)![1]!;
+    const args = step.split(/\s+/).map((a) => (a === 'report.xml' || a === 'coverage.info' ? join(tmp, a) : a));
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/xdpts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(readFileSync(join(tmp, 'report.xml'), 'utf8')).toMatch(/<testsuites name="xdpts" tests="14" failures="0"/);
+    expect(readFileSync(join(tmp, 'coverage.info'), 'utf8')).toMatch(/^SF:.*examples\/tests\/parser\.c\n/m);
+  });
+
   // The speed goal (1,000 cases under 2 s, coverage at most 2x) is measured by `npm run bench`
   // (bench/test-runner.mjs); here only that 1,000 generated cases run and pass, with and without coverage.
   it('runs 1,000 cases of the parser, with and without coverage', () => {
