@@ -195,6 +195,7 @@ export class ObjectCollectionSpec implements CollectionSpec {
           made.maps.push(m.id);
           maps.set(ms.name, m);
         }
+        k.initMapInMapSlots(spec.maps, maps, new Set(made.maps.map((id) => k.map(id)!)));
         // The emulated kernel runs XDP programs only: other programs of the object (tc, socket
         // filters) are left unloaded, and detachProgram says so if asked for one. A section
         // libbpf does not know (`xdp_drop`: type 0) is loaded as XDP, as xdp-loader sets the type.

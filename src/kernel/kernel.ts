@@ -223,6 +223,27 @@ export class Kernel {
     return m;
   }
 
+  /**
+   * libbpf's init_map_in_map_slots, once an object's maps exist: each `.values = { [i] = &inner }`
+   * slot of a map-in-map gets the inner map (an update of key i with the inner map's fd).
+   * `created` limits it to the maps this load made (a reused pinned map keeps its contents).
+   */
+  initMapInMapSlots(specs: readonly MapSpec[], maps: ReadonlyMap<string, BpfMap>, created?: ReadonlySet<BpfMap>): void {
+    for (const ms of specs) {
+      const m = maps.get(ms.name);
+      if (!isMapInMapType(ms.type) || !ms.initialSlots || !m || (created && !created.has(m))) continue;
+      for (const slot of ms.initialSlots) {
+        const inner = maps.get(slot.target);
+        if (!inner) throw new ObjectError(`map '${ms.name}': slot ${slot.index} refers to '${slot.target}', which is not a map of the object`);
+        const key = new Uint8Array(m.keySize);
+        new DataView(key.buffer).setUint32(0, slot.index, true);
+        const value = new Uint8Array(4);
+        new DataView(value.buffer).setUint32(0, inner.id, true);
+        m.update(key, value);
+      }
+    }
+  }
+
   /** Adds a map made elsewhere (snapshot restore); its id must be unused. */
   adoptMap(m: BpfMap): void {
     if (this.maps.has(m.id)) throw new XdptsError(`map id ${m.id} is already in use`, 'EEXIST');
@@ -277,7 +298,7 @@ export class Kernel {
         maps.set(ms.name, m);
         made.push(m);
       }
-      fillMapInMaps(spec.maps, maps);
+      this.initMapInMapSlots(spec.maps, maps);
       for (const p of selected) loaded.push(this.loadProgramSpec(p, spec.maps, maps, opts));
       fillProgArrays(spec.maps, maps, loaded);
     } catch (e) {
@@ -504,26 +525,6 @@ function fillProgArrays(specs: readonly MapSpec[], maps: ReadonlyMap<string, Bpf
       const value = new Uint8Array(4);
       new DataView(key.buffer).setUint32(0, slot.index, true);
       new DataView(value.buffer).setUint32(0, p.id, true);
-      m.update(key, value);
-    }
-  }
-}
-
-/**
- * libbpf's init_map_in_map_slots: each `.values = { [i] = &inner }` slot of a map-in-map gets
- * the inner map (an update of key i with the inner map's fd).
- */
-function fillMapInMaps(specs: readonly MapSpec[], maps: ReadonlyMap<string, BpfMap>): void {
-  for (const ms of specs) {
-    if (!isMapInMapType(ms.type) || !ms.initialSlots) continue;
-    const m = maps.get(ms.name)!;
-    for (const slot of ms.initialSlots) {
-      const inner = maps.get(slot.target);
-      if (!inner) throw new ObjectError(`map '${ms.name}': slot ${slot.index} refers to '${slot.target}', which is not a map of the object`);
-      const key = new Uint8Array(m.keySize);
-      new DataView(key.buffer).setUint32(0, slot.index, true);
-      const value = new Uint8Array(4);
-      new DataView(value.buffer).setUint32(0, inner.id, true);
       m.update(key, value);
     }
   }

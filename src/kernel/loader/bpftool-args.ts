@@ -25,7 +25,11 @@ export function bpftoolError(message: string, json: boolean, exit = 255): ToolOu
 export function parseSelector(argv: readonly string[], kinds: readonly Selector['by'][]): { sel: Selector; used: number } | { error: string } {
   const [w, v] = argv;
   if (w === undefined) return { error: 'expected more arguments' };
-  if (!kinds.includes(w as Selector['by'])) return { error: `expected ${kinds.map((k) => `'${k}'`).join(', ')}, got: '${w}'?` };
+  if (!kinds.includes(w as Selector['by'])) {
+    // bpftool: "expected 'id', 'tag', 'name' or 'pinned', got: 'x'?"
+    const q = kinds.map((k) => `'${k}'`);
+    return { error: `expected ${q.length > 1 ? `${q.slice(0, -1).join(', ')} or ${q.at(-1)}` : q[0]}, got: '${w}'?` };
+  }
   if (v === undefined) return { error: `expected ${w === 'id' ? 'id' : w === 'pinned' ? 'pinned path' : w} but got nothing` };
   switch (w) {
     case 'id': {

@@ -261,6 +261,18 @@ export function mapLookup(mgr: XdpManager, argv: readonly string[], json: boolea
   return { exit: 0, stdout: entryPlain(m, k.key, v), stderr: [] };
 }
 
+/**
+ * bpftool's value of a map-in-map update: a map (`id N`, `name X` or `pinned P`) whose fd the
+ * kernel takes; in the emulation the map's id.
+ */
+function innerMapValue(mgr: XdpManager, argv: readonly string[], json: boolean): { bytes: Uint8Array; used: number } | ToolOutcome {
+  const r = oneMap(mgr, argv, json);
+  if ('exit' in r) return r;
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, r.map.id, true);
+  return { bytes, used: r.used };
+}
+
 const UPDATE_FLAGS: Record<string, number> = { any: 0, noexist: 1, exist: 2 };
 
 /** `bpftool map update MAP key BYTES value BYTES [any|exist|noexist]`. */
@@ -271,7 +283,8 @@ export function mapUpdate(mgr: XdpManager, argv: readonly string[], json: boolea
   const k = parseKey(m, argv, r.used, json);
   if ('exit' in k) return k;
   if (argv[k.next] !== 'value') return bpftoolError(`did not find value`, json);
-  const b = parseBytes(argv.slice(k.next + 1), 'value', m.sysValueSize);
+  const b = m.innerMeta ? innerMapValue(mgr, argv.slice(k.next + 1), json) : parseBytes(argv.slice(k.next + 1), 'value', m.sysValueSize);
+  if ('exit' in b) return b;
   if ('error' in b) return bpftoolError(b.error, json);
   const rest = argv.slice(k.next + 1 + b.used);
   let flags = 0;

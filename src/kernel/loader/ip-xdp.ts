@@ -69,6 +69,7 @@ export function ipLinkSetXdp(mgr: XdpManager, r: IpXdpRequest): ToolOutcome {
       maps.set(ms.name, m);
       made.push(m);
     }
+    k.initMapInMapSlots(spec.maps, maps);
     progId = k.loadProgramSpec({ ...prog, type: BPF_PROG_TYPE_XDP }, spec.maps, maps).id;
   } catch (e) {
     undo();

@@ -282,6 +282,7 @@ export class XdpLoader {
       made.push(m);
       if (pinPath) toPin.push([pinPath, m]);
     }
+    k.initMapInMapSlots(o.spec.maps, maps, new Set(mine));
     let p: LoadedProgram;
     try {
       p = k.loadProgramSpec({ ...o.prog, type: BPF_PROG_TYPE_XDP }, o.spec.maps, maps, { logLevel: args.verbose >= 2 ? 2 : 1 });
