@@ -216,8 +216,9 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
         const next = proto.args[a + 1];
         // A NULL for a nullable argument skips the type check only: its size is still checked
         // (check_helper_mem_access lets NULL through with a size of 0 alone).
+        // check_reg_type: a nullable argument takes a pointer that may be NULL as well.
         if (arg.maybeNull && isNullConst(r)) markChainPrecision(env, regno);
-        else if (r.type === 'SCALAR_VALUE' || r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_CTX' || r.type === 'PTR_TO_PACKET_END' || r.type === 'PTR_TO_FUNC' || r.maybeNull) {
+        else if (r.type === 'SCALAR_VALUE' || r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_CTX' || r.type === 'PTR_TO_PACKET_END' || r.type === 'PTR_TO_FUNC' || (r.maybeNull && !arg.maybeNull)) {
           typeError(idx, regno, r, arg);
         }
         if (!next) break;
@@ -235,7 +236,7 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
         break;
       }
       case 'ARG_PTR_TO_FIXED_SIZE_MEM':
-        if (r.type === 'SCALAR_VALUE' || r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_CTX' || r.type === 'PTR_TO_PACKET_END' || r.type === 'PTR_TO_FUNC' || r.maybeNull) {
+        if (r.type === 'SCALAR_VALUE' || r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_CTX' || r.type === 'PTR_TO_PACKET_END' || r.type === 'PTR_TO_FUNC' || (r.maybeNull && !arg.maybeNull)) {
           typeError(idx, regno, r, arg);
         }
         checkHelperMem(env, idx, regno, arg.size ?? 0, !arg.rdonly, !!arg.uninit, false);

@@ -340,6 +340,13 @@ export function condJump(
   const cs = k.useReg ? cf.regs[ins.src]! : copyReg(src);
   let otherOk = true;
   let fallOk = true;
+  // A nullable pointer compared with one known not to be NULL (`reg_not_null`: map values and
+  // keys, memory, map pointers; not the stack, ctx or packet): where they are equal it is not
+  // NULL either (that register alone; its copies stay nullable).
+  if (k.useReg && k.is64 && (k.op === 'jeq' || k.op === 'jne') && isPointer(dst) && isPointer(src) && dst.maybeNull !== src.maybeNull) {
+    const [nullable, regno, other] = src.maybeNull ? [src, ins.src, dst] : [dst, ins.dst, src];
+    if (nullable.maybeNull && NOT_NULL_TYPES.has(other.type)) (k.op === 'jeq' ? of : cf).regs[regno]!.maybeNull = false;
+  }
   if (dst.type === 'SCALAR_VALUE' && src.type === 'SCALAR_VALUE') {
     otherOk = refineBranch(other, od, os, k.op, is32, !k.useReg);
     fallOk = refineBranch(env.cur, cd, cs, REV[k.op]!, is32, !k.useReg);
@@ -378,6 +385,8 @@ function linkedRegs(s: VState, a: number, b: number): LinkedReg[] {
   });
   return out;
 }
+
+const NOT_NULL_TYPES = new Set(['PTR_TO_MAP_VALUE', 'PTR_TO_MAP_KEY', 'PTR_TO_MEM', 'CONST_PTR_TO_MAP']);
 
 const REV: Record<string, string> = {
   jeq: 'jne', jne: 'jeq', jgt: 'jle', jle: 'jgt', jge: 'jlt', jlt: 'jge', jsgt: 'jsle', jsle: 'jsgt',

@@ -17,10 +17,6 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
 export const KNOWN_WRONG_REJECTS: Record<string, string> = {
-  'helpers/hp_csum_map_value_or_null':
-    'R16 a nullable map value is accepted for ARG_PTR_TO_MEM_OR_NULL - kernel: OK ; xdpts: EACCES R1 type=map_value_or_null expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
-  'ptr/pt_cmp_value_or_null_ptrs':
-    'kernel: OK ; xdpts: EACCES R6 invalid mem access \'map_value_or_null\'',
   'sock/sk_lookup_release':
     'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
   'sock/sk_lookup_udp_release':
