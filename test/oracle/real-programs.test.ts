@@ -7,6 +7,7 @@
  * each program's packets. xdpts must agree from clang's object AND from assembling clang's -S
  * output, on both engines. With root and bpftool, XDPTS_UPDATE_FIXTURES=1 re-records kernel.json.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,10 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm';
 import { Kernel } from '../../src/kernel';
 import { BPF_MAP_TYPE, loadObject, writeElf, type ObjectSpec } from '../../src/object';
-import { toHex } from '../../src/util/hex';
+import { fromHex, toHex } from '../../src/util/hex';
 import { tools } from '../helpers/tools';
 import { PACKETS, RUNTS } from './run-packets';
-import { kernelLoadAll, kernelMapDump, kernelUnloadAll } from './run-kernel';
+import { kernelLoadAll, kernelMapDump, kernelUnloadAll, type KernelObject } from './run-kernel';
 import { kernelOutcome, short, xdptsMaps, xdptsRun, type Outcome } from './run-outcome';
 
 const ROOT = join(__dirname, '..', '..', 'fixtures', 'real');
@@ -78,8 +79,40 @@ function comparable(r: Recorded): Comparable {
   return { loaded: r.loaded, programs: r.programs.map((p) => ({ name: p.name, runs: p.runs.map(({ packetHex: _, ...o }) => o), maps: p.maps })) };
 }
 
+/**
+ * What user space writes into the maps after the load and before the runs (`setup.json`, as a
+ * control plane fills a load balancer's VIP table): hex key and value, or `map NAME` as the
+ * value of a map-in-map (the inner map of that name).
+ */
+type Setup = { map: string; key: string; value: string }[];
+
+function setupOf(dir: string): Setup {
+  const f = join(dir, 'setup.json');
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Setup) : [];
+}
+
+const hexWords = (h: string): string[] => ['hex', ...(h.match(/../g) ?? [])];
+
+function kernelSetup(ko: KernelObject, setup: Setup): void {
+  for (const u of setup) {
+    const inner = /^map (\S+)$/.exec(u.value);
+    const value = inner ? ['pinned', join(ko.mapDir, inner[1]!)] : hexWords(u.value);
+    execFileSync(tools.bpftool!, ['map', 'update', 'pinned', join(ko.mapDir, u.map), 'key', ...hexWords(u.key), 'value', ...value]);
+  }
+}
+
+function xdptsSetup(k: Kernel, setup: Setup): void {
+  const byName = (n: string) => k.mapList().find((m) => m.name === n.slice(0, 15))!;
+  for (const u of setup) {
+    const inner = /^map (\S+)$/.exec(u.value);
+    const value = inner ? new Uint8Array(new Uint32Array([byName(inner[1]!).id]).buffer) : fromHex(u.value);
+    byName(u.map).update(fromHex(u.key), value);
+  }
+}
+
 function record(dir: string): Recorded {
   const ko = kernelLoadAll(join(dir, 'prog.o'));
+  if (ko.error === undefined) kernelSetup(ko, setupOf(dir));
   if (ko.error !== undefined) {
     const lines = ko.error.split('\n').filter((l) => !/^(Warning:|If it used to work|Error: failed to load object file)/.test(l));
     return { loaded: false, error: lines.slice(-6).join('\n'), programs: [] };
@@ -99,13 +132,14 @@ function record(dir: string): Recorded {
   }
 }
 
-function xdptsView(spec: ObjectSpec, engine: 'interp' | 'jit'): Comparable {
+function xdptsView(spec: ObjectSpec, engine: 'interp' | 'jit', setup: Setup): Comparable {
   const k = new Kernel({ engine, ncpus: availableParallelism(), seed: 1 });
   try {
     k.loadObject(spec, { type: 6 });
   } catch {
     return { loaded: false, programs: [] };
   }
+  xdptsSetup(k, setup);
   return {
     loaded: true,
     programs: spec.programs.map((p) => ({
@@ -143,7 +177,7 @@ describe('the real-programs corpus (fixtures/real)', () => {
           const spec = specOf(dir, variant);
           for (const engine of ['interp', 'jit'] as const) {
             const want = comparable(JSON.parse(readFileSync(join(dir, 'kernel.json'), 'utf8')) as Recorded);
-            const got = xdptsView(spec, engine);
+            const got = xdptsView(spec, engine, setupOf(dir));
             const gap = EXCEPTIONS.get(c);
             if (gap) {
               expect(got, `known gap fixed? (${gap}): remove it from EXCEPTIONS`).not.toEqual(want);
