@@ -17,3 +17,5 @@ export * from './bpffs';
 export { kernelStateProblem } from './state-check';
 /** The verifier's rejections explained for learners (src/verifier/explain.ts), for the library facade. */
 export { explainProgram, type Explanation, type ExplainCategory, type ExplainSource, type ExplainStep } from '../verifier';
+/** The step API: a recorded run beside the verifier's envelope (src/kernel/debug.ts). */
+export { DebugRun, checkRun, debugRun, type Breakpoint, type DebugOptions, type DebugRegister, type DebugSource, type StepCheck } from './debug';

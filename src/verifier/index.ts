@@ -4,3 +4,5 @@ export type { VerifyOptions, VerifyResult } from './verifier';
 export { kernelInsnString } from './disasm';
 export { explainProgram, parsePath } from './explain';
 export type { Explanation, ExplainCategory, ExplainSource, ExplainStep } from './explain';
+export { Envelope, joinRegs } from './envelope';
+export type { ConcreteReg, ConcreteState, InsnEnvelope, RegCheck, RegEnvelope } from './envelope';

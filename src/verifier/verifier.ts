@@ -17,7 +17,7 @@ import { frameString } from './print';
 import { xdpHelperProto } from '../isa/helper-protos';
 import { computeLiveRegs, computeSccs, liveRegsLine } from './liveness';
 import { notInit } from './reg-state';
-import { curFrame, initialState } from './state';
+import { type VState, curFrame, initialState } from './state';
 import { type Pending, checkMaxStackDepth, isCallbackCall, step, toSlots } from './step';
 import { Explored, isStateVisited } from './visited';
 import { pushHist } from './precision';
@@ -39,7 +39,15 @@ export interface VerifyOptions {
   privileged?: boolean;
   /** Program type; only BPF_PROG_TYPE_XDP (6) is modelled. */
   progType?: number;
+  /** Sees every state the walk reaches (src/verifier/envelope.ts); verdicts do not change. */
+  observer?: WalkObserver;
 }
+
+/**
+ * Called with each state the walk reaches at instruction `idx`, before the instruction runs, or
+ * when the state is pruned there; `live` is the mask of registers live before `idx`.
+ */
+export type WalkObserver = (idx: number, state: VState, pruned: boolean, live: number) => void;
 
 /** The verdict and kernel-style log of one verification. */
 export interface VerifyResult {
@@ -126,7 +134,7 @@ export function verifyProgram(prog: ProgramSpec, maps: readonly MapSpec[], opts:
     checkLdImm(raw, mapRefs, maps);
     checkCfg(raw, env.privileged);
     if (level >= 2) subprogs.forEach((sp, k) => lines.push(`func#${k} @${sp}`));
-    walk(env, raw, subprogs, level, lines, stats, lineText);
+    walk(env, raw, subprogs, level, lines, stats, lineText, opts.observer);
     // Level 1 logs only the path to an error: once every path is safe, the log is empty again.
     if (level === 1) lines.length = 0;
     checkMaxStackDepth(env, raw, subprogs);
@@ -191,6 +199,7 @@ function walk(
   lines: string[],
   stats: VerifyResult['stats'],
   lineText: (idx: number) => string | undefined,
+  observe?: WalkObserver,
 ): void {
   const targets = new Set<number>();
   raw.forEach((ins, i) => {
@@ -272,6 +281,7 @@ function walk(
       const cb = isCallbackCall(ins);
       const mayGoto = ins.opcode === 0xe5;
       if (isStateVisited(env, ex, idx, { callsCallback: cb, force: cb || mayGoto, mayGoto, jmpPoint }, liveMasks(idx))) {
+        observe?.(idx, env.cur, true, liveRegs[idx]!);
         if (level >= 1) lines.push(printState && from >= 0 ? `\nfrom ${from} to ${idx}: safe` : `${idx}: safe`);
         joinState = false;
         if (!endPath()) return;
@@ -279,6 +289,7 @@ function walk(
       }
     }
     if (jmpPoint) pushHist(env);
+    observe?.(idx, env.cur, false, liveRegs[idx]!);
     const frame = curFrame(env.cur);
     // print_insn_state of the previous instruction runs here, after is_state_visited (nothing
     // when the path was pruned or level 2 prints the whole state anyway).

@@ -103,8 +103,23 @@ export class Tracer implements StepObserver {
     const tag = Number(v >> 32n);
     const lo = Number(v & 0xffffffffn) | 0;
     const r = tag > 0 && tag !== 4 ? regions[tag] : undefined;
-    if (r !== undefined && lo >= -0x10000 && lo <= r.u8.length + 0x10000) return pointerText(r, tag, lo, R);
+    // Unused tags hold a filler region (`no region`): the value is a number, not a pointer.
+    if (r !== undefined && r.name !== 'no region' && lo >= -0x10000 && lo <= r.u8.length + 0x10000) return pointerText(r, tag, lo, R);
     return v.toString();
+  }
+
+  /**
+   * A pointer as text: `fp-8` (from the current r10 in `R`), `pkt+14` (from `data`, a packet
+   * region offset), `map_value+4`.
+   */
+  static pointerText(region: string, tag: number, off: number, R: Int32Array | undefined, data: number): string {
+    if (tag === TAG_STACK && R !== undefined) {
+      const d = off - R[20]!;
+      return d === 0 ? 'fp' : `fp${d < 0 ? d : `+${d}`}`;
+    }
+    if (tag === TAG_PACKET) off -= data;
+    const name = SHORT[region] ?? region.replace(/ /g, '_');
+    return off === 0 ? name : `${name}${off < 0 ? off : `+${off}`}`;
   }
 
   /** Finishes the open step: registers that changed, and the bytes its stores left. */
@@ -151,14 +166,8 @@ export class Tracer implements StepObserver {
 }
 
 function pointerText(r: Region, tag: number, off: number, R: Int32Array | undefined): string {
-  if (tag === TAG_STACK && R !== undefined) {
-    const d = off - R[20]!;
-    return d === 0 ? 'fp' : `fp${d < 0 ? d : `+${d}`}`;
-  }
   // Packet offsets count from data (the region starts at data_meta, below it the headroom).
-  if (tag === TAG_PACKET) off -= r.start;
-  const name = SHORT[r.name] ?? r.name.replace(/ /g, '_');
-  return off === 0 ? name : `${name}${off < 0 ? off : `+${off}`}`;
+  return Tracer.pointerText(r.name, tag, off, R, r.start);
 }
 
 function readLe(r: Region, off: number, size: number): bigint | undefined {

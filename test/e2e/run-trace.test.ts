@@ -48,6 +48,30 @@ describe('xdpts run --trace', () => {
     expect(j.trace.steps[2].regs).toEqual([{ reg: 'r2', value: 'fp', raw: '0x300001000' }]);
   });
 
+  it('--verifier puts the verifier\'s value beside each register written, and checks the run', () => {
+    const r = xdpts('run', 'fixtures/c/counter.o', '--packet', PKT, '--trace', '--verifier');
+    expect(r.exit).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.find((l) => /^\s+3\s+3: r2 \+= -0x4\s+; r2=fp-4 \(fp-4\)$/.test(l))).toBeDefined();
+    expect(lines.find((l) => /^\s+5\s+6: call 0x1\s+; r0=map_value \(map_value\(map=pkt_count,ks=4,vs=8\)\)$/.test(l))).toBeDefined();
+    expect(lines).toContain("verifier check: every register of the 11 recorded steps lies inside the verifier's envelope");
+    // A parser with joined paths: the union of the states is shown.
+    const p = xdpts('run', 'fixtures/real/parse_l4/prog.o', '--packet', PKT, '--trace', '--verifier');
+    expect(p.exit).toBe(0);
+    expect(p.stdout).toMatch(/r1=pkt\+14 \(pkt\(off=22,r=22\) \| pkt\(off=18,r=18\) \| pkt\(off=14,r=14\)\)/);
+    expect(p.stdout).not.toContain('MISMATCH');
+  });
+
+  it('--trace-json --verifier gives every register\'s abstract value per step and the check', () => {
+    const r = xdpts('run', 'fixtures/c/counter.o', '--packet', PKT, '--trace-json', '--verifier');
+    expect(r.exit).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.trace.steps[0].verifier).toEqual({ r1: 'ctx()', r10: 'fp0' });
+    expect(j.trace.steps[8].verifier.r0).toBe('map_value(map=pkt_count,ks=4,vs=8)');
+    expect(j.trace.verifierCheck).toEqual({ mismatches: [], untracked: [] });
+    expect(xdpts('run', 'fixtures/c/counter.o', '--packet', PKT, '--verifier').exit).toBe(2);
+  });
+
   it('refuses --trace where there is no single packet run', () => {
     expect(xdpts('run', 'fixtures/c/counter.o', '--pcap', 'x.pcap', '--trace').exit).toBe(2);
     expect(xdpts('run', 'fixtures/c/counter.o', '--packet', PKT, '--trace', '--max-steps', '0').exit).toBe(2);

@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { decode } from '../../isa';
-import { BPFTOOL_LEGACY_MAPS, btfValueLayout, Kernel, LEGACY_MAPS_HINT, TestRunError, hasLegacyMaps, xdpActionName, type BpfMap, type LoadedProgram, type Selector, type TestRunResult, type XdpMdIn } from '../../kernel';
+import { BPFTOOL_LEGACY_MAPS, btfValueLayout, checkRun, Kernel, LEGACY_MAPS_HINT, TestRunError, hasLegacyMaps, xdpActionName, type BpfMap, type LoadedProgram, type Selector, type TestRunResult, type XdpMdIn } from '../../kernel';
 import { loadObject, type ObjectSpec, type ProgramSpec } from '../../object';
 import { SET_FLAGS, SET_HELP, applySets, collectSet } from './set-option';
 import { readPcap, writePcap, LINKTYPE_ETHERNET } from '../../pcap';
@@ -19,11 +19,12 @@ import { UsageError, VerifierError } from '../../util/errors';
 import { fromHex } from '../../util/hex';
 import { CliFailure, EXIT_FAIL, EXIT_OK, err, errorJson, out, outJson, runCommand, type CommonOptions } from '../output';
 import { readInput } from './build';
-import { Tracer, type Engine, type VmProgram } from '../../vm';
+import { Recorder, Tracer, type Engine, type VmProgram } from '../../vm';
+import { Envelope } from '../../verifier';
 import type { RegisterCommand } from './index';
 import { inputKind } from './input-kind';
 import { runLive } from './run-live';
-import { LateTracer, parseMaxSteps, traceJson, traceText } from './run-trace';
+import { LateTracer, parseMaxSteps, traceJson, traceText, type TraceVerifier } from './run-trace';
 import { applyMapInit, type MapLayouts } from './run-maps';
 import { jsonResult, mapsJson, textMaps, textResult } from './run-output';
 
@@ -46,6 +47,7 @@ interface RunOptions extends CommonOptions {
   id?: string;
   trace?: boolean;
   traceJson?: boolean;
+  verifier?: boolean;
   maxSteps?: string;
   raw?: boolean;
 }
@@ -153,7 +155,10 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   // Tracing runs on the interpreter (the observer is its hook); --engine is then ignored.
   const kernel = new Kernel({ ...(late ? { engine: 'interp' as const, observer: late } : engineOf(opts.engine)), ...seedOpt(opts) });
   const { prog, maps } = loadForRun(kernel, spec, picked);
-  if (late) late.tracer = new Tracer(prog.vm.insns, parseMaxSteps(opts.maxSteps));
+  // --verifier records whole register files (Recorder) to check them against the envelope.
+  const rec = late && opts.verifier ? new Recorder(prog.vm.insns, parseMaxSteps(opts.maxSteps)) : undefined;
+  const tracer = rec ? rec.tracer : late ? new Tracer(prog.vm.insns, parseMaxSteps(opts.maxSteps)) : undefined;
+  if (late) late.target = rec ?? tracer;
   const layoutsOf = (name: string): MapLayouts | undefined => {
     const ms = spec.maps.find((m) => m.name === name);
     if (!ms || !spec.btf) return undefined;
@@ -171,13 +176,20 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
 
   if (opts.packet !== undefined) {
     const r = runOne(fromHex(opts.packet, '--packet'));
-    if (late?.tracer) {
-      late.tracer.finish();
-      if (opts.traceJson) {
-        outJson({ ...jsonResult(r, repeat), ...engineJson(prog.vm), trace: traceJson(late.tracer, prog.vm.insns, picked), maps: mapsJson(maps, layoutsOf) });
-        return r.fault ? EXIT_FAIL : EXIT_OK;
+    if (tracer) {
+      if (rec) rec.finish();
+      else tracer.finish();
+      const v = rec ? verifierBeside(rec, picked, spec) : undefined;
+      // A register outside what the verifier proved is a bug of xdpts: the run fails.
+      const bad = v?.checks.some((c) => c.kind === 'mismatch') === true;
+      // --trace --json is --trace-json (one JSON document, not text then JSON).
+      if (opts.traceJson || opts.json) {
+        outJson({ ...jsonResult(r, repeat), ...engineJson(prog.vm), trace: traceJson(tracer, prog.vm.insns, picked, v), maps: mapsJson(maps, layoutsOf) });
+        return r.fault || bad ? EXIT_FAIL : EXIT_OK;
       }
-      out(traceText(late.tracer, prog.vm.insns, picked).join('\n'));
+      out(traceText(tracer, prog.vm.insns, picked, v).join('\n'));
+      if (bad) err('xdpts: BUG: the run left the verifier\'s envelope (MISMATCH lines above)');
+      if (bad) return EXIT_FAIL;
     }
     if (opts.json) outJson({ ...jsonResult(r, repeat), ...engineJson(prog.vm), maps: mapsJson(maps, layoutsOf) });
     else out([textResult(r, repeat), textMaps(maps)].filter(Boolean).join('\n'));
@@ -216,6 +228,12 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   parts.push(textMaps(maps));
   out(parts.filter(Boolean).join('\n'));
   return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/** The verifier's envelope of the program run (`--verifier`) and the run's check against it. */
+function verifierBeside(rec: Recorder, picked: ProgramSpec, spec: ObjectSpec): TraceVerifier {
+  const envelope = new Envelope(picked.type ? picked : { ...picked, type: 6 }, spec.maps, { progType: 6 });
+  return { envelope, checks: checkRun(rec, envelope) };
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -257,6 +275,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--ctx <field=value>', 'struct xdp_md input: ingress_ifindex=N, rx_queue_index=N (repeatable)', collect)
     .option('--trace', 'print every executed instruction: source line, registers written, memory read/written (interpreter)')
     .option('--trace-json', 'the result with the trace as JSON')
+    .option('--verifier', 'with --trace: the verifier\'s value of each register beside the concrete one, and a check that the run stays inside it')
     .option('--max-steps <n>', 'with --trace: record at most N instructions (default 10000)')
     .option('--json', 'print the result as JSON')
     .action((file: string | undefined, opts: RunOptions) =>
@@ -268,6 +287,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         const bytes = new Uint8Array(readInput(file));
         const kind = inputKind(file, bytes, opts.raw);
         if ((opts.trace || opts.traceJson) && kind !== 'elf') throw new UsageError('--trace runs an ELF object on --packet');
+        if (opts.verifier && !opts.trace && !opts.traceJson) throw new UsageError('--verifier goes with --trace or --trace-json');
         try {
           return kind === 'elf' ? runObject(file, bytes, opts) : runRawFile(bytes, opts);
         } catch (e) {
