@@ -42,6 +42,8 @@ export { XdptsError, MapError, VerifierError, ObjectError, ElfError, BtfError, U
 export { XdpError, BpffsError, TestRunError } from './kernel';
 /** Why the verifier refuses a program: category, causal chain, a fix (`xdpts explain`). */
 export { explainProgram, type Explanation, type ExplainCategory, type ExplainSource, type ExplainStep } from './kernel';
+/** The step API: one run recorded for stepping, beside the verifier's proven values (`run --trace --verifier`). */
+export { debugRun, DebugRun, type Breakpoint, type DebugOptions, type DebugRegister, type DebugSource, type StepCheck } from './kernel';
 export { packet, PacketBuilder, decodePacket, summarizePacket, parsePacketSpec, PacketSpecError, type FieldInput, type DecodedLayer } from './packet';
 export { runTests } from './api/testing';
 export {
