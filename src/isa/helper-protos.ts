@@ -75,9 +75,8 @@ export function xdpHelperProto(id: number, privileged = true): HelperProto | und
 const UNMODELLED: ReadonlySet<string> = new Set([
   'ARG_PTR_TO_BTF_ID', 'ARG_PTR_TO_PERCPU_BTF_ID', 'ARG_KPTR_XCHG_DEST', 'ARG_PTR_TO_DYNPTR', 'ARG_PTR_TO_TIMER',
   'RET_PTR_TO_BTF_ID_TRUSTED', 'RET_PTR_TO_MEM_OR_BTF_ID', 'RET_PTR_TO_DYNPTR_MEM_OR_NULL',
-  // Not yet: sockets (no socket lookups answer yet).
-  'RET_PTR_TO_SOCKET_OR_NULL', 'RET_PTR_TO_SOCK_COMMON_OR_NULL', 'RET_PTR_TO_BTF_ID_OR_NULL', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON',
-  'ARG_PTR_TO_SOCK_COMMON',
+  // bpf_skc_to_*_sock casts return BTF-typed socket structs (tcp_sock, udp6_sock, ...).
+  'RET_PTR_TO_BTF_ID_OR_NULL',
 ]);
 
 /** Helpers whose maps or objects xdpts does not emulate, though their types are modelled. */

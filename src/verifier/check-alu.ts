@@ -82,6 +82,9 @@ function ptrArith(env: Env, idx: number, i: Instruction, op: string, ptr: Reg, o
       break;
     case 'PTR_TO_PACKET_END':
     case 'PTR_TO_FUNC':
+    case 'PTR_TO_SOCKET':
+    case 'PTR_TO_SOCK_COMMON':
+    case 'PTR_TO_TCP_SOCK':
       reject(`R${dst} pointer arithmetic on ${t} prohibited`, idx);
   }
   if (op !== 'add' && op !== 'sub') {

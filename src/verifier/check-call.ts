@@ -14,6 +14,7 @@ import { type Env, reject } from './env';
 import { innerMapLookup, isMapInMap } from './map-in-map';
 import { markChainPrecision, markSlotPrecise } from './precision';
 import { regTypeStr } from './print';
+import { acquirePointer, checkReferenceLeak, releaseReference, sockArgOk } from './refs';
 import { type Reg, copyReg, isConst, notInit, pointer, unknownScalar } from './reg-state';
 import { MAX_CALL_FRAMES, curFrame, newFrame } from './state';
 import { tnumIsConst } from './tnum';
@@ -265,6 +266,14 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
       case 'ARG_PTR_TO_FUNC':
         if (r.type !== 'PTR_TO_FUNC') typeError(idx, regno, r, arg);
         break;
+      case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
+      case 'ARG_PTR_TO_SOCK_COMMON':
+        if (!sockArgOk(r)) typeError(idx, regno, r, arg);
+        if (arg.release) {
+          if (!r.refObjId) reject(`R${regno} must be referenced when passed to release function`, idx);
+          releaseId = r.refObjId;
+        }
+        break;
       case 'ARG_PTR_TO_STACK_OR_NULL':
         if (!(r.type === 'PTR_TO_STACK' || isNullConst(r))) typeError(idx, regno, r, arg);
         if (isNullConst(r)) markChainPrecision(env, regno);
@@ -273,6 +282,7 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
         break;
     }
   }
+  if (name === 'tail_call') checkReferenceLeak(env, idx, 'tail_call');
   if (name === 'tail_call' && isConst(regs[3]!) && regs[3]!.varOff.value < BigInt(env.maps[mapIdx]!.maxEntries)) {
     // record_func_key: a constant index makes the tail call direct; it must stay precise.
     markChainPrecision(env, 3);
@@ -288,14 +298,7 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
     // push_callback_call.
     return { target: regs[2]!.frameno, kind: name === 'loop' ? 'loop' : 'for_each', map: mapIdx };
   }
-  if (releaseId) {
-    if (!env.cur.refs.some((x) => x.id === releaseId)) reject(`release reference id=${releaseId} not found`, idx);
-    env.cur.refs = env.cur.refs.filter((x) => x.id !== releaseId);
-    for (const f of env.cur.frames) {
-      for (let k = 0; k < f.regs.length; k++) if (f.regs[k]!.refObjId === releaseId) f.regs[k] = unknownScalar();
-      for (let k = 0; k < f.spills.length; k++) if (f.spills[k]?.refObjId === releaseId) f.spills[k] = unknownScalar();
-    }
-  }
+  if (releaseId) releaseReference(env, idx, releaseId);
   for (let k = 1; k <= 5; k++) regs[k] = notInit();
   env.scratched.regs.add(0);
   switch (proto.ret) {
@@ -313,13 +316,15 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
       regs[0] = elide ? pointer('PTR_TO_MAP_VALUE', { map: mapIdx }) : pointer('PTR_TO_MAP_VALUE', { maybeNull: true, map: mapIdx, id: ++env.idGen });
       break;
     }
-    case 'RET_PTR_TO_RINGBUF_MEM_OR_NULL': {
-      ++env.idGen;
-      const rid = ++env.idGen;
-      regs[0] = pointer('PTR_TO_MEM', { maybeNull: true, ringbuf: true, memSize: allocSize, id: rid, refObjId: rid });
-      env.cur.refs.push({ id: rid, insn: idx });
+    case 'RET_PTR_TO_RINGBUF_MEM_OR_NULL':
+      regs[0] = acquirePointer(env, idx, 'PTR_TO_MEM', { ringbuf: true, memSize: allocSize });
       break;
-    }
+    case 'RET_PTR_TO_SOCKET_OR_NULL':
+      regs[0] = acquirePointer(env, idx, 'PTR_TO_SOCKET');
+      break;
+    case 'RET_PTR_TO_SOCK_COMMON_OR_NULL':
+      regs[0] = acquirePointer(env, idx, 'PTR_TO_SOCK_COMMON');
+      break;
   }
   applyHelperReturn(env, proto.changesPktData === true);
   return undefined;

@@ -82,7 +82,10 @@ function scalarTaken(a: Reg, b: Reg, op: string, is32: boolean): number {
  */
 function regNotNull(r: Reg): boolean {
   if (r.maybeNull) return false;
-  return r.type === 'PTR_TO_MAP_VALUE' || r.type === 'PTR_TO_MAP_KEY' || r.type === 'PTR_TO_MEM' || r.type === 'CONST_PTR_TO_MAP';
+  return r.type === 'PTR_TO_MAP_VALUE' || r.type === 'PTR_TO_MAP_KEY' || r.type === 'PTR_TO_MEM' || r.type === 'CONST_PTR_TO_MAP' ||
+    r.type === 'PTR_TO_SOCKET' || r.type === 'PTR_TO_SOCK_COMMON' || r.type === 'PTR_TO_TCP_SOCK' ||
+    // An acquired (hence trusted) BTF object is non-NULL once checked (`is_trusted_reg`).
+    (r.type === 'PTR_TO_BTF_ID' && r.refObjId !== 0);
 }
 
 /** `is_branch_taken`, including non-null pointers compared with 0. */

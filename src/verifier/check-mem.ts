@@ -24,6 +24,7 @@ import { BPF_MAX_VAR_OFF, stackBounds, stackFrame, stackRead, stackReadVarOff, s
 
 export { BPF_MAX_VAR_OFF, stackBounds };
 import { coerceToSize, coerceToSizeSx } from './scalar-alu';
+import { checkSockAccess, isSockPointer } from './refs';
 
 /** Largest size a helper memory argument may have (`BPF_MAX_VAR_SIZ`). */
 export const BPF_MAX_VAR_SIZ = 1 << 29;
@@ -199,6 +200,7 @@ export function checkMemAccess(
     if (full < 0) reject(`R${regno} is ${st} invalid negative access: off=${full}`, idx);
     return narrow(unknownScalar(), size);
   }
+  if (isSockPointer(r) && !r.maybeNull) return checkSockAccess(env, idx, regno, r, full, size, write, signed);
   reject(`R${regno} invalid mem access '${regTypeStr(r)}'`, idx);
 }
 

@@ -26,7 +26,8 @@ export function regTypeStr(r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'ringb
     NOT_INIT: '?', SCALAR_VALUE: 'scalar', PTR_TO_CTX: 'ctx', CONST_PTR_TO_MAP: 'map_ptr',
     PTR_TO_MAP_VALUE: 'map_value', PTR_TO_MAP_KEY: 'map_key', PTR_TO_STACK: 'fp',
     PTR_TO_PACKET_META: 'pkt_meta', PTR_TO_PACKET: 'pkt', PTR_TO_PACKET_END: 'pkt_end',
-    PTR_TO_MEM: 'mem', PTR_TO_FUNC: 'func',
+    PTR_TO_MEM: 'mem', PTR_TO_FUNC: 'func', PTR_TO_SOCKET: 'sock', PTR_TO_SOCK_COMMON: 'sock_common',
+    PTR_TO_TCP_SOCK: 'tcp_sock',
   };
   let s = base[r.type] ?? r.type;
   if (r.ringbuf) s = `ringbuf_${s}`;

@@ -30,7 +30,13 @@ export type RegType =
   | 'PTR_TO_PACKET'
   | 'PTR_TO_PACKET_END'
   | 'PTR_TO_MEM'
-  | 'PTR_TO_FUNC';
+  | 'PTR_TO_FUNC'
+  /** Sockets from bpf_sk_lookup_* / bpf_skc_lookup_tcp (see refs.ts). */
+  | 'PTR_TO_SOCKET'
+  | 'PTR_TO_SOCK_COMMON'
+  | 'PTR_TO_TCP_SOCK'
+  /** A BTF-typed kernel object (kfunc results such as `struct nf_conn`); `map` names its struct (btf-objects.ts). */
+  | 'PTR_TO_BTF_ID';
 
 /** One register's abstract value. Mutable; states are deep-copied when they fork. */
 export interface Reg {

@@ -9,6 +9,7 @@ import { checkHelperCall, enterCallback, enterSubprog, exitSubprog } from './che
 import { condJump } from './check-jmp';
 import { checkMemAccess } from './check-mem';
 import { checkKfuncCall } from './check-kfunc';
+import { checkReferenceLeak } from './refs';
 import { type Env, reject } from './env';
 import { regTypeStr } from './print';
 import { constScalar, isPointer, notInit, pointer, unknownScalar, type Reg } from './reg-state';
@@ -189,13 +190,10 @@ export function step(
       // A subprogram's exit hands R0 back unchecked (prepare_func_exit); only the main exit
       // (check_return_code) requires it, so the kernel reports an uninit R0 there.
       if (env.cur.frames.length > 1) return next(exitSubprog(env, idx));
-      if (r0.type === 'NOT_INIT') reject('R0 !read_ok', idx);
+      // process_bpf_exit_full: check_resource_leak (lock, then references) before check_return_code.
       if (env.cur.lock) reject('BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', idx, 'EINVAL');
-      if (env.cur.refs.length) {
-        const r = env.cur.refs[0]!;
-        // check_resource_leak names the exit after check_reference_leak's line.
-        reject(`Unreleased reference id=${r.id} alloc_insn=${r.insn}`, idx, 'EACCES', ['BPF_EXIT instruction in main prog would lead to reference leak']);
-      }
+      checkReferenceLeak(env, idx, 'BPF_EXIT instruction in main prog');
+      if (r0.type === 'NOT_INIT') reject('R0 !read_ok', idx);
       if (isPointer(r0) && !env.privileged) reject('R0 leaks addr as return value', idx);
       checkStackDepth(env, idx);
       return { kind: 'exitMain', pushed };

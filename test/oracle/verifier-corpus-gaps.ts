@@ -17,20 +17,6 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
 export const KNOWN_WRONG_REJECTS: Record<string, string> = {
-  'sock/sk_lookup_release':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_lookup_udp_release':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_udp#85 is not emulated',
-  'sock/skc_lookup_release':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_skc_lookup_tcp#99 is not emulated',
-  'sock/sk_read_family':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_spill_fill_release':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_store_in_map':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_tuple_pkt':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: OK ; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
 };
 
 /** Both refuse, with a different last error line (target: at least 95% equal). */
@@ -69,40 +55,6 @@ export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
     'kernel: EINVAL invalid atomic operand size; xdpts: EINVAL unknown opcode cb',
   'raw/raw_ldx_mem_r10_write':
     'kernel: EACCES frame pointer is read only; xdpts: EACCES invalid bpf_context access off=0 size=8',
-  'sock/sk_lookup_leak':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EINVAL BPF_EXIT instruction in main prog would lead to reference leak; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_lookup_leak_one_path':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EINVAL BPF_EXIT instruction in main prog would lead to reference leak; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_release_unchecked':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R1 type=sock_or_null expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_release_twice':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R1 type=scalar expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_release_scalar':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R1 type=scalar expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_release#86 is not emulated',
-  'sock/sk_release_ctx':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R1 type=ctx expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_release#86 is not emulated',
-  'sock/sk_read_u64':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R0 invalid sock access off=0 size=8; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_read_past_end':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R0 invalid sock access off=200 size=4; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_write_field':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R0 cannot write into sock; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_read_or_null':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R0 invalid mem access \'sock_or_null\'; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_arith_or_null':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R0 pointer arithmetic on sock_or_null prohibited, null-check it first; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_arith_sock':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R0 pointer arithmetic on sock prohibited; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_use_after_release':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R7 invalid mem access \'scalar\'; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_tail_call_holding_ref':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EINVAL tail_call would lead to reference leak; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_tuple_short':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EINVAL invalid read from stack R2 off=-8 size=36; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_lookup_not_ctx':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EACCES R1 type=fp expected=ctx; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
-  'sock/sk_return_sock':
-    'R17 socket lookups (bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp, bpf_sk_release) in XDP and socket reference tracking - kernel: EINVAL BPF_EXIT instruction in main prog would lead to reference leak; xdpts: EOPNOTSUPP xdpts: helper bpf_sk_lookup_tcp#84 is not emulated',
 };
 
 /** Both accept, with a different processed-instruction or state count (target: at least 90% equal). */

@@ -30,6 +30,7 @@ import { Prandom } from './prandom';
 import { kfuncTable } from './kfuncs';
 import { redirectHelper, redirectMapHelper } from './redirect';
 import { ringbufCommit, ringbufOutput, ringbufQuery, ringbufReserve } from './ringbuf-helpers';
+import { skLookup, skRelease, tcpSyncookieNoListener } from './sock-helpers';
 import { TracePipe } from './trace';
 import { tracePrintk } from './trace-printk';
 import {
@@ -64,6 +65,7 @@ export const IMPLEMENTED_HELPERS: readonly string[] = [
   'csum_diff', 'fib_lookup', 'ringbuf_output', 'ringbuf_reserve', 'ringbuf_submit',
   'ringbuf_discard', 'ringbuf_query', 'xdp_get_buff_len', 'xdp_load_bytes', 'xdp_store_bytes',
   'loop', 'for_each_map_elem', 'spin_lock', 'spin_unlock', 'perf_event_output', 'perf_event_read', 'perf_event_read_value',
+  'sk_lookup_tcp', 'sk_lookup_udp', 'skc_lookup_tcp', 'sk_release', 'tcp_check_syncookie', 'tcp_gen_syncookie',
 ];
 
 /**
@@ -75,19 +77,13 @@ export const NOT_EMULATED_HELPERS: Readonly<Record<string, string>> = {
   current_task_under_cgroup: 'CGROUP_ARRAY maps are not emulated',
   send_signal: 'no user-space process to signal',
   send_signal_thread: 'no user-space process to signal',
-  sk_lookup_tcp: 'socket pointers are not modelled by the verifier',
-  sk_lookup_udp: 'socket pointers are not modelled by the verifier',
-  skc_lookup_tcp: 'socket pointers are not modelled by the verifier',
-  sk_release: 'socket pointers are not modelled by the verifier',
-  tcp_check_syncookie: 'socket pointers are not modelled by the verifier',
-  tcp_gen_syncookie: 'socket pointers are not modelled by the verifier',
-  skc_to_tcp6_sock: 'socket pointers are not modelled by the verifier',
-  skc_to_tcp_sock: 'socket pointers are not modelled by the verifier',
-  skc_to_tcp_timewait_sock: 'socket pointers are not modelled by the verifier',
-  skc_to_tcp_request_sock: 'socket pointers are not modelled by the verifier',
-  skc_to_udp6_sock: 'socket pointers are not modelled by the verifier',
-  skc_to_unix_sock: 'socket pointers are not modelled by the verifier',
-  skc_to_mptcp_sock: 'socket pointers are not modelled by the verifier',
+  skc_to_tcp6_sock: 'BTF-typed socket casts (tcp_sock, udp6_sock, ...) are not modelled by the verifier',
+  skc_to_tcp_sock: 'BTF-typed socket casts (tcp_sock, udp6_sock, ...) are not modelled by the verifier',
+  skc_to_tcp_timewait_sock: 'BTF-typed socket casts (tcp_sock, udp6_sock, ...) are not modelled by the verifier',
+  skc_to_tcp_request_sock: 'BTF-typed socket casts (tcp_sock, udp6_sock, ...) are not modelled by the verifier',
+  skc_to_udp6_sock: 'BTF-typed socket casts (tcp_sock, udp6_sock, ...) are not modelled by the verifier',
+  skc_to_unix_sock: 'BTF-typed socket casts (tcp_sock, udp6_sock, ...) are not modelled by the verifier',
+  skc_to_mptcp_sock: 'BTF-typed socket casts (tcp_sock, udp6_sock, ...) are not modelled by the verifier',
   tcp_raw_gen_syncookie_ipv4: 'no SYN cookie secret in the emulated TCP stack',
   tcp_raw_gen_syncookie_ipv6: 'no SYN cookie secret in the emulated TCP stack',
   tcp_raw_check_syncookie_ipv4: 'no SYN cookie secret in the emulated TCP stack',
@@ -202,6 +198,12 @@ export class KernelHelpers implements HelperContext {
     set('perf_event_read', perfEventRead(this));
     set('perf_event_read_value', perfEventReadValue(this));
     set('check_mtu', xdpCheckMtu(opts.netdevMtu ?? (() => undefined)));
+    set('sk_lookup_tcp', skLookup);
+    set('sk_lookup_udp', skLookup);
+    set('skc_lookup_tcp', skLookup);
+    set('sk_release', skRelease);
+    set('tcp_check_syncookie', tcpSyncookieNoListener);
+    set('tcp_gen_syncookie', tcpSyncookieNoListener);
     const lookupId = helperId('map_lookup_elem')!;
     const updateId = helperId('map_update_elem')!;
     this.table = {
