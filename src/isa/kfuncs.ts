@@ -13,7 +13,19 @@ export type KfuncArg =
   /** A pointer to `size` writable bytes (stack, map value, packet) the kfunc fills. */
   | { readonly kind: 'mem'; readonly size: number }
   /** A scalar. */
-  | { readonly kind: 'scalar' };
+  | { readonly kind: 'scalar' }
+  /**
+   * A pointer to memory whose size is the next argument (a `name__sz` parameter): stack, packet
+   * or map value, read and written by the kfunc. `struct` is the pointee's type, for messages.
+   */
+  | { readonly kind: 'mem_size'; readonly struct: string }
+  /** The `__sz` scalar after a `mem_size` argument. */
+  | { readonly kind: 'size' }
+  /** A pointer to a BTF-typed kernel object of this struct (strictly typed, trusted). */
+  | { readonly kind: 'btf'; readonly struct: string };
+
+/** What a kfunc returns: an integer, nothing, or a pointer to a kernel struct. */
+export type KfuncRet = 'int' | 'void' | { readonly struct: string };
 
 export interface KfuncDef {
   readonly name: string;
@@ -26,10 +38,25 @@ export interface KfuncDef {
    * (loaded with BPF_F_XDP_DEV_BOUND_ONLY and an ifindex), before walking it.
    */
   readonly devBound?: boolean;
+  /** Absent means `int`. */
+  readonly ret?: KfuncRet;
+  /** KF_ACQUIRE: the result holds a reference the program must release. */
+  readonly acquire?: boolean;
+  /** KF_RET_NULL: the result may be NULL. */
+  readonly retNull?: boolean;
+  /** KF_RELEASE: the call ends the reference its BTF-object argument holds. */
+  readonly release?: boolean;
 }
 
 const ctx: KfuncArg = { kind: 'ctx' };
 const mem = (size: number): KfuncArg => ({ kind: 'mem', size });
+const memSize = (struct: string): KfuncArg[] => [{ kind: 'mem_size', struct }, { kind: 'size' }];
+const btf = (struct: string): KfuncArg => ({ kind: 'btf', struct });
+const scalar: KfuncArg = { kind: 'scalar' };
+/** `(ctx, struct bpf_sock_tuple *, u32 tuple__sz, struct bpf_ct_opts *, u32 opts__sz)`. */
+const CT_ARGS: readonly KfuncArg[] = [ctx, ...memSize('bpf_sock_tuple'), ...memSize('bpf_ct_opts')];
+const NF_CONN = { struct: 'nf_conn' };
+const NF_CONN_INIT = { struct: 'nf_conn___init' };
 
 /** kfuncs of Linux 6.18 that XDP programs call (net/core/xdp.c, net/netfilter/nf_conntrack_bpf.c, kernel/bpf/helpers.c). */
 export const KFUNCS: readonly KfuncDef[] = [
@@ -37,15 +64,16 @@ export const KFUNCS: readonly KfuncDef[] = [
   { name: 'bpf_xdp_metadata_rx_timestamp', btfId: 65598, args: [ctx, mem(8)], devBound: true },
   { name: 'bpf_xdp_metadata_rx_hash', btfId: 65595, args: [ctx, mem(4), mem(4)], devBound: true },
   { name: 'bpf_xdp_metadata_rx_vlan_tag', btfId: 65601, args: [ctx, mem(2), mem(2)], devBound: true },
-  // Conntrack (nf_conntrack_bpf.c) and dynptrs: known, not emulated yet.
-  { name: 'bpf_xdp_ct_lookup', btfId: 65571 },
-  { name: 'bpf_xdp_ct_alloc', btfId: 65568 },
-  { name: 'bpf_ct_insert_entry', btfId: 63220 },
-  { name: 'bpf_ct_release', btfId: 63223 },
-  { name: 'bpf_ct_set_timeout', btfId: 63232 },
-  { name: 'bpf_ct_change_timeout', btfId: 63217 },
-  { name: 'bpf_ct_set_status', btfId: 63229 },
-  { name: 'bpf_ct_change_status', btfId: 63214 },
+  // Conntrack (net/netfilter/nf_conntrack_bpf.c nf_ct_kfunc_set, with its KF_* flags).
+  { name: 'bpf_xdp_ct_lookup', btfId: 65571, args: CT_ARGS, ret: NF_CONN, acquire: true, retNull: true },
+  { name: 'bpf_xdp_ct_alloc', btfId: 65568, args: CT_ARGS, ret: NF_CONN_INIT, acquire: true, retNull: true },
+  { name: 'bpf_ct_insert_entry', btfId: 63220, args: [btf('nf_conn___init')], ret: NF_CONN, acquire: true, retNull: true, release: true },
+  { name: 'bpf_ct_release', btfId: 63223, args: [btf('nf_conn')], ret: 'void', release: true },
+  { name: 'bpf_ct_set_timeout', btfId: 63232, args: [btf('nf_conn___init'), scalar], ret: 'void' },
+  { name: 'bpf_ct_change_timeout', btfId: 63217, args: [btf('nf_conn'), scalar] },
+  { name: 'bpf_ct_set_status', btfId: 63229, args: [btf('nf_conn___init'), scalar] },
+  { name: 'bpf_ct_change_status', btfId: 63214, args: [btf('nf_conn'), scalar] },
+  // Dynptrs, iterators, casts, NAT setup and xfrm states: known, not emulated yet.
   { name: 'bpf_ct_set_nat_info', btfId: 63226 },
   { name: 'bpf_dynptr_from_xdp', btfId: 63308 },
   { name: 'bpf_dynptr_slice', btfId: 63329 },

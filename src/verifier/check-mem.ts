@@ -25,6 +25,7 @@ import { BPF_MAX_VAR_OFF, stackBounds, stackFrame, stackRead, stackReadVarOff, s
 export { BPF_MAX_VAR_OFF, stackBounds };
 import { coerceToSize, coerceToSizeSx } from './scalar-alu';
 import { checkSockAccess, isSockPointer } from './refs';
+import { checkBtfAccess } from './btf-walk';
 
 /** Largest size a helper memory argument may have (`BPF_MAX_VAR_SIZ`). */
 export const BPF_MAX_VAR_SIZ = 1 << 29;
@@ -201,6 +202,7 @@ export function checkMemAccess(
     return narrow(unknownScalar(), size);
   }
   if (isSockPointer(r) && !r.maybeNull) return checkSockAccess(env, idx, regno, r, full, size, write, signed);
+  if (r.type === 'PTR_TO_BTF_ID' && !r.maybeNull) return checkBtfAccess(env, idx, regno, r, full, size, write, signed);
   reject(`R${regno} invalid mem access '${regTypeStr(r)}'`, idx);
 }
 

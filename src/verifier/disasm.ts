@@ -3,7 +3,7 @@
  * log uses and which differs from llvm-objdump: `(b7) r0 = 1`, `(85) call bpf_map_lookup_elem#1`,
  * `(2d) if r2 > r3 goto pc+3`, `(61) r2 = *(u32 *)(r1 +0)`.
  */
-import { type Instruction, classify, helperName, jumpOffset, lddwValue } from '../isa';
+import { type Instruction, classify, helperName, jumpOffset, kfuncById, lddwValue } from '../isa';
 
 const ALU_STR: Record<string, string> = {
   add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
@@ -76,7 +76,11 @@ export function kernelInsnString(i: Instruction, mapLabel?: string): string {
     }
     case 'call':
       if (k.pseudo === 1) return `${code} call pc${off(i.imm)}`;
-      if (k.pseudo === 2) return `${code} call kernel-function`;
+      if (k.pseudo === 2) {
+        // The verifier log names a kfunc by its BTF name (print_bpf_insn's call callback).
+        const kf = kfuncById(i.imm);
+        return kf ? `${code} call ${kf.name}#${i.imm}` : `${code} call kernel-function`;
+      }
       return `${code} call ${helperName(i.imm) ? `bpf_${helperName(i.imm)}` : 'unknown'}#${i.imm}`;
     case 'callx':
       return `${code} callx r${i.imm}`;

@@ -7,6 +7,7 @@ import type { MapSpec } from '../object/types';
 import type { Reg } from './reg-state';
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, baseId, hasAddConst } from './reg-state';
 import type { Frame } from './state';
+import { btfStructName } from './btf-walk';
 import { U32_MAX, U64_MAX, tnumIsConst, tnumIsUnknown, tnumStr } from './tnum';
 
 /** `verbose_unum`: numbers up to U16_MAX in decimal, others in hex. */
@@ -32,6 +33,8 @@ export function regTypeStr(r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'ringb
   let s = base[r.type] ?? r.type;
   if (r.ringbuf) s = `ringbuf_${s}`;
   if (r.rdonly) s = `rdonly_${s}`;
+  // A BTF object's name follows (print_reg_state), so its null flag goes before it: `ptr_or_null_`.
+  if (r.type === 'PTR_TO_BTF_ID') return r.maybeNull ? 'ptr_or_null_' : 'ptr_';
   if (r.maybeNull) s = `${s}_or_null`;
   return s;
 }
@@ -78,6 +81,7 @@ export function regString(r: Reg, maps: readonly MapSpec[], curFrameno = 0): str
   if (r.type === 'SCALAR_VALUE' && tnumIsConst(r.varOff)) return `${r.precise ? 'P' : ''}${snum(r.varOff.value)}`;
   let s = r.type === 'SCALAR_VALUE' && r.precise ? 'P' : '';
   s += regTypeStr(r);
+  if (r.type === 'PTR_TO_BTF_ID') s += btfStructName(r);
   if (r.type === 'PTR_TO_STACK') {
     if (r.frameno !== curFrameno) s += `[${r.frameno}]`;
     if (tnumIsConst(r.varOff)) return s + snum(r.varOff.value + BigInt(r.off));

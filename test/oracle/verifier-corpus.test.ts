@@ -11,7 +11,7 @@
  * verifier-corpus-gaps.ts with its reason, and every listed one must still disagree: fixing one
  * fails the test until it is taken off its list.
  *
- * Upstream topics left out, and why: kfuncs, iterators (bpf_iter_*), dynptrs, arenas, spin locks,
+ * Upstream topics left out, and why: kfuncs other than the conntrack ones (ct.c), iterators (bpf_iter_*), dynptrs, arenas, spin locks,
  * timers, refcounted kptrs and BTF-typed contexts (fentry/lsm/struct_ops/raw_tp BTF args) need
  * BTF-described kernel objects an XDP program does not get; cgroup/sock/sockopt/netfilter return
  * codes and ctx layouts belong to other program types; unprivileged mode (`__failure_unpriv`)

@@ -13,3 +13,4 @@ export * from './ringbuf-helpers';
 export * from './trace-printk';
 export * from './kernel-helpers';
 export * from './perf-helpers';
+export { ConntrackTable } from './conntrack';

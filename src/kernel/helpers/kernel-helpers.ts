@@ -28,6 +28,7 @@ import {
 } from './misc-helpers';
 import { Prandom } from './prandom';
 import { kfuncTable } from './kfuncs';
+import { ConntrackTable } from './conntrack';
 import { redirectHelper, redirectMapHelper } from './redirect';
 import { ringbufCommit, ringbufOutput, ringbufQuery, ringbufReserve } from './ringbuf-helpers';
 import { skLookup, skRelease, tcpSyncookieNoListener } from './sock-helpers';
@@ -127,6 +128,8 @@ export class KernelHelpers implements HelperContext {
   redirect: RedirectInfo | null = null;
   /** The table to give the VM (CompileOptions.helpers). */
   readonly table: HelperTable;
+  /** The connection tracking table the conntrack kfuncs search and fill. */
+  readonly conntrack: ConntrackTable;
   private readonly maps: (id: number) => BpfMap | undefined;
   private readonly programs: (id: number) => VmProgram | undefined;
 
@@ -137,6 +140,7 @@ export class KernelHelpers implements HelperContext {
     this.random = opts.seed instanceof Prandom ? opts.seed : new Prandom(opts.seed);
     this.trace = opts.trace ?? new TracePipe();
     this.fib = opts.fib;
+    this.conntrack = new ConntrackTable(this.clock);
     const fns: (HelperFn | undefined)[] = [];
     const set = (name: string, fn: HelperFn): void => {
       fns[helperId(name)!] = fn;
@@ -208,7 +212,7 @@ export class KernelHelpers implements HelperContext {
     const updateId = helperId('map_update_elem')!;
     this.table = {
       helpers: fns,
-      kfuncs: kfuncTable(),
+      kfuncs: kfuncTable(this.conntrack),
       tailCall: (c) => this.tailCall(c),
       // map_lookup_elem right after `lddw r1, map` (a BPF_PSEUDO_MAP_* load, src != 0): the
       // map is among the program's referenced maps, which the kernel keeps alive as long as
