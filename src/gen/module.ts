@@ -83,7 +83,8 @@ function chunks(s: string, width: number): string[] {
 
 /** A TSDoc-safe one-line description of a map. */
 function describeMap(m: MapSpec): string {
-  return `${m.name}: ${mapTypeName(m.type)}, key ${m.keySize} bytes, value ${m.valueSize} bytes, max_entries ${m.maxEntries}`;
+  const inner = m.innerMap ? ` (the id of an inner map shaped like ${mapTypeName(m.innerMap.type)}, key ${m.innerMap.keySize} bytes, value ${m.innerMap.valueSize} bytes)` : '';
+  return `${m.name}: ${mapTypeName(m.type)}, key ${m.keySize} bytes, value ${m.valueSize} bytes${inner}, max_entries ${m.maxEntries}`;
 }
 
 /**
@@ -145,7 +146,8 @@ export function generateModule(spec: ObjectSpec, objectBytes: Uint8Array, opts: 
   for (const m of maps) {
     const camel = mapNames.names.get(m.name)!;
     const k = codecFor(m.keyTypeId, m.keySize, m.name, 'Key', camel);
-    const v = codecFor(m.valueTypeId, m.valueSize, m.name, 'Value', camel);
+    const mapInMap = m.type === BPF_MAP_TYPE.ARRAY_OF_MAPS || m.type === BPF_MAP_TYPE.HASH_OF_MAPS;
+    const v = mapInMap ? { expr: types.mapIdCodec(), ts: 'number' } : codecFor(m.valueTypeId, m.valueSize, m.name, 'Value', camel);
     if (k.ts === 'Uint8Array' && k.expr.startsWith('rawCodec')) usesRaw = true;
     if (v.ts === 'Uint8Array' && v.expr.startsWith('rawCodec')) usesRaw = true;
     const perCpu = PERCPU_TYPES.has(m.type);

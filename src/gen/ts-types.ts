@@ -266,7 +266,20 @@ export class TypeEmitter {
     this.helpers.add('codec');
     const body = write.length === 1 ? ` ${write[0]} ` : `\n${write.map((l) => `  ${l}`).join('\n')}\n`;
     fallback = this.scalarCodecName(t) ?? fallback;
-    const text = `codec<${ts}>(${sizeOf(this.btf, rid)}, ${alignOf(this.btf, rid)}, (v, o) => ${read}, (v, o, x) => {${body}})`;
+    return this.namedCodec(`codec<${ts}>(${sizeOf(this.btf, rid)}, ${alignOf(this.btf, rid)}, (v, o) => ${read}, (v, o, x) => {${body}})`, fallback);
+  }
+
+  /**
+   * The codec of a map-in-map's value as user space sees it: the inner map's id, a u32 (the
+   * kernel takes a map fd on update and gives the id back on lookup; xdpts maps take the id).
+   */
+  mapIdCodec(): string {
+    this.helpers.add('codec');
+    return this.namedCodec('codec<number>(4, 4, (v, o) => v.getUint32(o, LE), (v, o, x) => { v.setUint32(o, x, LE); })', 'u32Codec');
+  }
+
+  /** A module-level codec constant for `text`, named `fallback` (deduplicated by text). */
+  private namedCodec(text: string, fallback: string): string {
     const have = this.extraCodecs.get(text);
     if (have) return have.name;
     let name = fallback;

@@ -5,8 +5,6 @@
  * src/index.ts, run by node with its own XDPTS_STATE_DIR — loads the object into the emulated
  * kernel, runs it, attaches it, reads the typed counter and closes everything with `using`.
  */
-import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, mkdtempSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm';
 import { generateBindings } from '../../src/gen';
 import { loadObject, writeElf } from '../../src/object';
-import { ROOT, freshStateDir } from './helpers';
+import { ROOT, freshStateDir, runBundledApp } from './helpers';
 
 const APP = `import { attachXDP } from 'xdpts';
 import { loadCounterObjects } from './counter';
@@ -72,19 +70,7 @@ describe('generated counter bindings on the real runtime', () => {
       join(dir, 'leaky.ts'),
       `import { attachXDP } from 'xdpts';\nimport { loadCounterObjects } from './counter';\nconst objs = loadCounterObjects();\nattachXDP({ program: objs.programs.countPackets, interface: 'eth0' });\nconsole.log('attached');\n`,
     );
-    const outfile = join(dir, 'leaky.mjs');
-    await build({
-      entryPoints: [join(dir, 'leaky.ts')],
-      outfile,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      alias: { xdpts: join(ROOT, 'src/index.ts') },
-      logLevel: 'silent',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
-    const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDPTS_REALTIME: '0', XDPTS_STATE_DIR: state.dir } });
+    const r = await runBundledApp(join(dir, 'leaky.ts'), join(dir, 'leaky.mjs'), 'esm', state.dir);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('attached\n');
     const snap = JSON.parse(readFileSync(join(state.dir, 'state.json'), 'utf8')) as { kernel: { core: { maps: unknown[]; programs: unknown[] }; xdp: { attachments: unknown[] } } };
@@ -95,21 +81,7 @@ describe('generated counter bindings on the real runtime', () => {
 
   for (const format of ['esm', 'cjs'] as const) {
     it(`runs as ${format === 'esm' ? 'an ES module' : 'CommonJS'}: load, testRun, attach, typed lookup, errno, using`, async () => {
-      const outfile = join(dir, `app.${format === 'esm' ? 'mjs' : 'cjs'}`);
-      await build({
-        entryPoints: [join(dir, 'app.ts')],
-        outfile,
-        bundle: true,
-        format,
-        platform: 'node',
-        target: 'node20',
-        alias: { xdpts: join(ROOT, 'src/index.ts') },
-        logLevel: 'silent',
-        ...(format === 'esm'
-          ? { banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } }
-          : {}),
-      });
-      const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDPTS_REALTIME: '0', XDPTS_STATE_DIR: state.dir } });
+      const r = await runBundledApp(join(dir, 'app.ts'), join(dir, `app.${format === 'esm' ? 'mjs' : 'cjs'}`), format, state.dir);
       expect(r.stderr).toBe('');
       // count_packets ran 4 times (retval XDP_PASS); the attachment was made in skb mode on eth0.
       expect(JSON.parse(r.stdout)).toEqual([2, '4', 'eth0', 'skb', '100', 'MapError', 'EINVAL']);

@@ -1,4 +1,6 @@
 /** Shared steps of the library API tests: a fresh state directory and fixture objects. */
+import { build } from 'esbuild';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,3 +53,22 @@ export const u64 = {
     return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
   },
 };
+
+/**
+ * Bundles an application (`xdpts` resolved to src/index.ts) with esbuild as ESM or CommonJS and
+ * runs it with node on its own state directory, as a user's program would run.
+ */
+export async function runBundledApp(entry: string, outfile: string, format: 'esm' | 'cjs', stateDir: string): Promise<SpawnSyncReturns<string>> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format,
+    platform: 'node',
+    target: 'node20',
+    alias: { xdpts: join(ROOT, 'src/index.ts') },
+    logLevel: 'silent',
+    ...(format === 'esm' ? { banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } } : {}),
+  });
+  return spawnSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, XDPTS_REALTIME: '0', XDPTS_STATE_DIR: stateDir } });
+}

@@ -12,7 +12,7 @@ import { ROOT, generateCase, readCase } from './harness';
 const UPDATE = process.env['XDPTS_UPDATE_GOLDEN'] === '1';
 
 describe('gen golden files', () => {
-  for (const name of ['counter', 'rich', 'xdp_drop']) {
+  for (const name of ['counter', 'rich', 'xdp_drop', 'katran']) {
     it(`${name}: generated modules equal fixtures/gen/${name}/expected`, async () => {
       const files = await generateCase(readCase(name));
       expect(files.length, `${name} generates modules`).toBeGreaterThan(0);
