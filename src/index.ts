@@ -35,11 +35,11 @@ export { MapHandle, BatchError, newPerfReader } from './api/map';
 export { PerfReader, type PerfSample } from './api/perf';
 export { Kernel, type BtfMap, type CollectionSource, type InMemoryKernelOptions, type KernelCollection, type KernelLoadOptions, type SharedKernelOptions } from './api/kernel-api';
 export type { BtfData } from './api/btf-codec';
-export { ProgramHandle, XDP_MD_SIZE } from './api/program';
+export { ProgramHandle } from './api/program';
 export { attachXDP, type AttachXdpOptions, type XdpAttachMode, type XdpLink, type XdpLinkInfo } from './api/attach';
 export { bytesCodec, perCpuCodec } from './api/codec';
 export { XdptsError, MapError, VerifierError, ObjectError, ElfError, BtfError, UsageError } from './util/errors';
-export { XdpError, BpffsError, TestRunError } from './kernel';
+export { XdpError, BpffsError, TestRunError, XDP_MD_SIZE, xdpMdFromBytes, xdpMdToBytes, type XdpMdIn } from './kernel';
 /** Why the verifier refuses a program: category, causal chain, a fix (`xdpts explain`). */
 export { explainProgram, type Explanation, type ExplainCategory, type ExplainSource, type ExplainStep } from './kernel';
 /** The step API: one run recorded for stepping, beside the verifier's proven values (`run --trace --verifier`). */

@@ -4,15 +4,12 @@
  * headroom, XDP_TX/REDIRECT only returned, map writes kept — so the run is a write transaction).
  */
 import type { Program, RunOptions, RunResult, TestRunOptions, TestRunResult } from '../gen/runtime-contract';
-import { xdpActionName, type TestRunOptions as KernelTestRunOptions, type TestRunResult as KernelTestRunResult, type XdpMdIn } from '../kernel';
+import { xdpActionName, xdpMdFromBytes, type TestRunOptions as KernelTestRunOptions, type TestRunResult as KernelTestRunResult, type XdpMdIn } from '../kernel';
 import { XdptsError } from '../util/errors';
 import { disposeByClose, type MaybeDisposable } from './dispose';
 import type { Fd } from './handles';
 import { MemoryHost, type Host, type Txn } from './host';
 import type { PinService } from './pins';
-
-/** `sizeof(struct xdp_md)`: six u32 fields (include/uapi/linux/bpf.h). */
-export const XDP_MD_SIZE = 24;
 
 /** What a program handle knows of its program (fixed at load). */
 export interface ProgramInfo {
@@ -21,36 +18,6 @@ export interface ProgramInfo {
   readonly type: number;
   readonly section: string;
   readonly tag: string;
-}
-
-/**
- * Reads a `struct xdp_md` given as `ctx_in` (little-endian host order, as the syscall takes
- * it): data, data_end and data_meta must describe the packet with no metadata, which is what
- * bpf_prog_test_run_xdp accepts without BPF_F_TEST_XDP_LIVE_FRAMES support for metadata here.
- */
-function parseXdpMd(ctx: Uint8Array, packetLen: number): XdpMdIn {
-  if (ctx.length !== XDP_MD_SIZE) throw new XdptsError(`ctx is ${ctx.length} bytes, struct xdp_md is ${XDP_MD_SIZE}`, 'EINVAL');
-  const v = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength);
-  const data = v.getUint32(0, true);
-  const dataEnd = v.getUint32(4, true);
-  const dataMeta = v.getUint32(8, true);
-  // net/bpf/test_run.c: data_meta must be 0 and data_end the packet size (or 0: unset).
-  if (dataMeta !== 0 || (dataEnd !== 0 && dataEnd !== packetLen) || data > dataEnd)
-    throw new XdptsError('ctx: data_meta must be 0 and data_end the packet length', 'EINVAL');
-  if (data !== 0) throw new XdptsError('ctx: metadata in front of the packet (data > 0) is not supported by the emulated test run', 'EOPNOTSUPP');
-  return { ingress_ifindex: v.getUint32(12, true), rx_queue_index: v.getUint32(16, true), egress_ifindex: v.getUint32(20, true) };
-}
-
-/** `ctx_out` as xdp_convert_buff_to_md writes it: data/data_end relative to data_meta. */
-function xdpMdOut(ctxIn: XdpMdIn, metaLen: number, outLen: number): Uint8Array {
-  const b = new Uint8Array(XDP_MD_SIZE);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, metaLen, true);
-  v.setUint32(4, outLen, true);
-  v.setUint32(12, ctxIn.ingress_ifindex ?? 0, true);
-  v.setUint32(16, ctxIn.rx_queue_index ?? 0, true);
-  v.setUint32(20, ctxIn.egress_ifindex ?? 0, true);
-  return b;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -104,7 +71,7 @@ export class ProgramHandle implements Program {
   }
 
   testRun(opts: TestRunOptions): TestRunResult {
-    const ctx = opts.ctx ? parseXdpMd(opts.ctx, opts.data.length) : undefined;
+    const ctx = opts.ctx ? xdpMdFromBytes(opts.ctx) : undefined;
     const repeat = opts.repeat ?? 1;
     if (!Number.isInteger(repeat) || repeat < 0 || repeat > 0xffffffff) throw new XdptsError(`repeat ${String(opts.repeat)} is not a u32`, 'EINVAL');
     const r = this.host.write((t) => {
@@ -120,16 +87,18 @@ export class ProgramHandle implements Program {
       retval: r.retval,
       data: r.dataOut,
       duration: r.durationNs,
-      ...(ctx ? { ctx: xdpMdOut(ctx, r.metaLen, r.dataOut.length) } : {}),
+      ...(r.ctxOut ? { ctx: r.ctxOut } : {}),
     };
   }
 
   run(packet: Uint8Array, opts?: RunOptions): RunResult {
     // The per-packet path of unit tests: one options object, no spreads, no closure, no copy
     // beyond the run's own (bench/run.mjs measures it against the VM's time).
-    const ctx = opts?.ctx === undefined ? undefined : xdpMdOf(opts.ctx, this.name);
+    const meta = opts?.meta;
+    const ctx = opts?.ctx === undefined && meta === undefined ? undefined : xdpMdOf(opts?.ctx ?? {}, meta, this.name);
     const repeat = opts?.repeat;
-    const args = { packet, repeat: repeat ?? 1, ctx, cpu: opts?.cpu, timed: repeat !== undefined || this.host.timesSingleRuns };
+    const data = meta === undefined || meta.length === 0 ? packet : joinBytes(meta, packet);
+    const args = { packet: data, repeat: repeat ?? 1, ctx, cpu: opts?.cpu, timed: repeat !== undefined || this.host.timesSingleRuns };
     const host = this.host;
     const r = host instanceof MemoryHost ? this.runOn(host.txn, args) : host.write((t) => this.runOn(t, args));
     const out = r.dataOut;
@@ -164,9 +133,27 @@ export class ProgramHandle implements Program {
 export interface ProgramHandle extends MaybeDisposable {}
 disposeByClose(ProgramHandle);
 
-/** `run`'s context fields as `struct xdp_md`'s; an unknown field is EINVAL, naming the program. */
-function xdpMdOf(ctx: NonNullable<RunOptions['ctx']>, prog: string): XdpMdIn {
-  for (const k of Object.keys(ctx))
-    if (k !== 'ingressIfindex' && k !== 'rxQueueIndex') throw new XdptsError(`program ${prog}: unknown ctx field '${k}' (expected ingressIfindex, rxQueueIndex)`, 'EINVAL');
-  return { ingress_ifindex: ctx.ingressIfindex ?? 0, rx_queue_index: ctx.rxQueueIndex ?? 0 };
+const CTX_FIELDS: Readonly<Record<string, keyof XdpMdIn>> = { ingressIfindex: 'ingress_ifindex', rxQueueIndex: 'rx_queue_index', egressIfindex: 'egress_ifindex' };
+
+/**
+ * `run`'s context as `struct xdp_md`: the device fields by name, the metadata's length as
+ * `data`; an unknown field is EINVAL naming the program. The kernel checks the values.
+ */
+function xdpMdOf(ctx: NonNullable<RunOptions['ctx']>, meta: Uint8Array | undefined, prog: string): XdpMdIn {
+  const md: Record<string, number> = {};
+  for (const [k, v] of Object.entries(ctx)) {
+    const f = CTX_FIELDS[k];
+    if (f === undefined) throw new XdptsError(`program ${prog}: unknown ctx field '${k}' (expected ${Object.keys(CTX_FIELDS).join(', ')})`, 'EINVAL');
+    if (v !== undefined) md[f] = v as number;
+  }
+  if (meta !== undefined) md['data'] = meta.length;
+  return md;
+}
+
+/** `meta` then `packet`, as one data_in. */
+function joinBytes(meta: Uint8Array, packet: Uint8Array): Uint8Array {
+  const b = new Uint8Array(meta.length + packet.length);
+  b.set(meta, 0);
+  b.set(packet, meta.length);
+  return b;
 }

@@ -173,8 +173,17 @@ export type XdpAction = 'XDP_ABORTED' | 'XDP_DROP' | 'XDP_PASS' | 'XDP_TX' | 'XD
 
 /** Options of {@link Program.run}. */
 export interface RunOptions {
-  /** Fields of `struct xdp_md` (the packet arrives on loopback, ifindex 1, when absent). */
-  readonly ctx?: { readonly ingressIfindex?: number; readonly rxQueueIndex?: number };
+  /**
+   * Fields of `struct xdp_md`, checked as BPF_PROG_TEST_RUN checks ctx_in: a device that does
+   * not exist is ENODEV, a queue past its queues EINVAL, egressIfindex must be 0. The packet
+   * arrives on loopback (ifindex 1, queue 0) when absent.
+   */
+  readonly ctx?: { readonly ingressIfindex?: number; readonly rxQueueIndex?: number; readonly egressIfindex?: number };
+  /**
+   * Metadata in front of the packet (`data_meta..data`, as bpf_xdp_adjust_meta leaves it; a
+   * multiple of 4 bytes, at most 216): test_run's ctx_in `data`.
+   */
+  readonly meta?: Uint8Array;
   /** Runs of the program on the same buffer (default 1); `durationNs` is their mean. */
   readonly repeat?: number;
   /** The CPU the run is on (per-CPU maps, bpf_get_smp_processor_id). Default 0. */

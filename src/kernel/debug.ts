@@ -14,7 +14,8 @@ import { Recorder, TAG_STACK, type StepObserver, type TraceStep } from '../vm';
 import { MAP_PTR_TAG } from './helpers/context';
 import { Kernel } from './kernel';
 import type { BpfMap } from './maps';
-import { xdpActionName, type TestRunResult, type XdpMdIn } from './test-run';
+import { xdpActionName, type TestRunResult } from './test-run';
+import type { XdpMdIn } from './xdp-md';
 
 /** A mismatch (or an untracked value) found at one step of a run. */
 export interface StepCheck extends RegCheck {

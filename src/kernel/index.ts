@@ -9,6 +9,7 @@ export { programTag } from './tag';
 export * from './program';
 export * from './kernel';
 export * from './test-run';
+export * from './xdp-md';
 export * from './snapshot';
 // The loader side (XDP hook, attach, dispatcher, xdp-loader, bpftool views, bpffs).
 export * from './xdp';

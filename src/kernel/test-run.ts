@@ -18,12 +18,12 @@
  *   BPF_F_TEST_XDP_LIVE_FRAMES nothing is transmitted or redirected; map writes stay.
  * - The packet arrives on the loopback device: `ingress_ifindex` 1, `rx_queue_index` 0. A
  *   `ctx_in` (`struct xdp_md`) may name another device: egress_ifindex must be 0, an unknown
- *   ifindex is ENODEV, a queue index past the device's queues (or set without an ifindex) EINVAL.
+ *   ifindex is ENODEV, a queue index past the device's queues (or set without an ifindex) EINVAL;
+ *   it may put metadata in front of the packet and end the linear part early (./xdp-md.ts).
  */
-import { XdptsError } from '../util/errors';
 import { XDP_MAX_PACKET, type VmFault } from '../vm/types';
-import { EINVAL, ENODEV, ENOMEM, ENOSPC, errnoName } from './errno';
-import { ETH_HLEN } from './helpers';
+import { EINVAL, ENODEV, ENOMEM, ENOSPC } from './errno';
+import { ctxU32, splitDataIn, TestRunError, xdpMdToBytes, type XdpMdIn } from './xdp-md';
 import type { Kernel } from './kernel';
 import type { LoadedProgram } from './program';
 import { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from './maps/redirect-slots';
@@ -36,13 +36,6 @@ export const XDP_TEST_MAX_INPUT = XDP_MAX_PACKET + MAX_SKB_FRAGS * 4096;
 export const BPFTOOL_DATA_SIZE_OUT = 32768;
 /** ifindex of the loopback device the test packet arrives on. */
 export const LOOPBACK_IFINDEX = 1;
-
-/** The `struct xdp_md` fields a test run takes in (`ctx_in`). */
-export interface XdpMdIn {
-  readonly ingress_ifindex?: number;
-  readonly rx_queue_index?: number;
-  readonly egress_ifindex?: number;
-}
 
 /** Options of one BPF_PROG_TEST_RUN. */
 export interface TestRunOptions {
@@ -84,22 +77,8 @@ export interface TestRunResult {
   readonly durationNs: number;
   /** The run's fault, when the program faulted (a kernel program never does: the verifier). */
   readonly fault?: VmFault;
-}
-
-/** A BPF_PROG_TEST_RUN failure: `errno` is the name the syscall fails with (EINVAL...). */
-export class TestRunError extends XdptsError {
-  readonly errno: string;
-  constructor(errno: number, message: string) {
-    super(`${message} (${errnoName(errno)})`, errnoName(errno));
-    this.name = 'TestRunError';
-    this.errno = errnoName(errno);
-  }
-}
-
-function u32(v: number | undefined, what: string): number {
-  const x = v ?? 0;
-  if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new TestRunError(EINVAL, `test run: ${what} ${String(v)} is not a u32`);
-  return x;
+  /** `ctx_out` (a struct xdp_md of XDP_MD_SIZE bytes), for a run given a ctx. */
+  readonly ctxOut?: Uint8Array;
 }
 
 /** Runs BPF_PROG_TEST_RUN for an XDP program of `kernel`. Throws {@link TestRunError}. */
@@ -109,15 +88,13 @@ export function testRunXdp(kernel: Kernel, prog: LoadedProgram, opts: TestRunOpt
   if (prog.attachType === BPF_XDP_DEVMAP || prog.attachType === BPF_XDP_CPUMAP) {
     throw new TestRunError(EINVAL, `test run: a program attached as ${prog.attachType === BPF_XDP_DEVMAP ? 'xdp/devmap' : 'xdp/cpumap'} cannot be test-run`);
   }
-  if (data.length < ETH_HLEN) throw new TestRunError(EINVAL, `test run: data_in of ${data.length} bytes is shorter than ETH_HLEN (${ETH_HLEN})`);
-  if (data.length > XDP_TEST_MAX_INPUT)
-    throw new TestRunError(ENOMEM, `test run: data_in of ${data.length} bytes needs more than MAX_SKB_FRAGS (${MAX_SKB_FRAGS}) frags`);
-  const repeat = Math.max(1, u32(opts.repeat, 'repeat'));
+  const repeat = Math.max(1, ctxU32(opts.repeat, 'repeat'));
+  const { meta, linear } = splitDataIn(data.length, opts.ctx);
   const ctx = opts.ctx ?? NO_CTX;
   // xdp_convert_md_to_buff: egress_ifindex is an output only; a queue needs a device.
-  if (u32(ctx.egress_ifindex, 'egress_ifindex') !== 0) throw new TestRunError(EINVAL, 'test run: ctx egress_ifindex must be 0');
-  let ingress = u32(ctx.ingress_ifindex, 'ingress_ifindex');
-  const queue = u32(ctx.rx_queue_index, 'rx_queue_index');
+  if (ctxU32(ctx.egress_ifindex, 'egress_ifindex') !== 0) throw new TestRunError(EINVAL, 'test run: ctx egress_ifindex must be 0');
+  let ingress = ctxU32(ctx.ingress_ifindex, 'ingress_ifindex');
+  const queue = ctxU32(ctx.rx_queue_index, 'rx_queue_index');
   if (ingress === 0 && queue !== 0) throw new TestRunError(EINVAL, 'test run: ctx rx_queue_index needs an ingress_ifindex');
   if (ingress !== 0) {
     const queues = (opts.rxQueues ?? defaultRxQueues(kernel))(ingress);
@@ -127,11 +104,14 @@ export function testRunXdp(kernel: Kernel, prog: LoadedProgram, opts: TestRunOpt
     ingress = LOOPBACK_IFINDEX;
   }
   // What does not fit the linear part goes to frags, untouched by programs (see the header).
-  const linear = data.length > XDP_MAX_PACKET ? data.subarray(0, XDP_MAX_PACKET) : data;
-  const frags = data.length > XDP_MAX_PACKET ? data.subarray(XDP_MAX_PACKET) : undefined;
+  if (data.length - linear > MAX_SKB_FRAGS * 4096)
+    throw new TestRunError(ENOMEM, `test run: data_in of ${data.length} bytes needs more than MAX_SKB_FRAGS (${MAX_SKB_FRAGS}) frags`);
+  const packet = meta === 0 && linear === data.length ? data : data.subarray(meta, linear);
+  const metaIn = meta === 0 ? undefined : data.subarray(0, meta);
+  const frags = linear < data.length ? data.subarray(linear) : undefined;
   // The VM times a run only when given a repeat (see XdpInput).
   const runs = opts.timed === false && repeat === 1 ? undefined : repeat;
-  const r = kernel.runXdp(prog, { packet: linear, ingressIfindex: ingress, rxQueueIndex: queue, repeat: runs }, { cpu: opts.cpu ?? 0, comm: 'xdpts' });
+  const r = kernel.runXdp(prog, { packet, meta: metaIn, ingressIfindex: ingress, rxQueueIndex: queue, repeat: runs }, { cpu: opts.cpu ?? 0, comm: 'xdpts' });
   const metaLen = r.meta.length;
   const outLen = metaLen + r.packet.length + (frags?.length ?? 0);
   if (opts.dataSizeOut !== undefined && outLen > opts.dataSizeOut)
@@ -144,7 +124,9 @@ export function testRunXdp(kernel: Kernel, prog: LoadedProgram, opts: TestRunOpt
     dataOut.set(r.packet, metaLen);
     if (frags) dataOut.set(frags, metaLen + r.packet.length);
   }
-  return new TestRun(r.fault ? 0 : r.r0lo >>> 0, r.fault ? 0 : r.r0hi >>> 0, dataOut, metaLen, r.durationNs, r.fault);
+  const run = new TestRun(r.fault ? 0 : r.r0lo >>> 0, r.fault ? 0 : r.r0hi >>> 0, dataOut, metaLen, r.durationNs, r.fault);
+  if (opts.ctx !== undefined) run.ctxIn(opts.ctx, r.packet.length);
+  return run;
 }
 
 const NO_CTX: XdpMdIn = Object.freeze({});
@@ -167,6 +149,19 @@ class TestRun implements TestRunResult {
     this.metaLen = metaLen;
     this.durationNs = durationNs;
     if (fault) this.fault = fault;
+  }
+  private md: XdpMdIn | undefined = undefined;
+  private linearLen = 0;
+  /** Keeps what ctx_out is made of (only for runs given a ctx). */
+  ctxIn(md: XdpMdIn, linearLen: number): void {
+    this.md = md;
+    this.linearLen = linearLen;
+  }
+  get ctxOut(): Uint8Array | undefined {
+    const md = this.md;
+    if (md === undefined) return undefined;
+    const m = this.metaLen;
+    return xdpMdToBytes({ ...md, data: m, data_end: m + this.linearLen, data_meta: 0, egress_ifindex: 0 });
   }
   get r0(): string {
     const lo = this.retval;

@@ -13,7 +13,7 @@ import { wasmCode } from './wasm-code';
 import { CODE, Run, type Code } from './runtime';
 import { Space } from './space';
 import {
-  TAG_CTX, VmFault, XDP_ABORTED, XDP_MAX_PACKET, type CompileOptions, type Engine, type HelperTable,
+  TAG_CTX, VmFault, XDP_ABORTED, XDP_FRAME_STRUCT_SIZE, XDP_MAX_PACKET, XDP_PACKET_HEADROOM, type CompileOptions, type Engine, type HelperTable,
   type RawInput, type RunResult, type VmCoverage, type VmProgram, type VmSpace, type XdpInput, type XdpResult,
 } from './types';
 import { XdptsError } from '../util';
@@ -68,10 +68,13 @@ class Program implements VmProgram {
     if (input.packet.length > XDP_MAX_PACKET) {
       throw new XdptsError(`packet of ${input.packet.length} bytes is larger than the ${XDP_MAX_PACKET} bytes an XDP frame holds`, 'EINVAL');
     }
+    if (input.meta !== undefined && input.meta.length > XDP_PACKET_HEADROOM - XDP_FRAME_STRUCT_SIZE) {
+      throw new XdptsError(`${input.meta.length} bytes of metadata do not fit the ${XDP_PACKET_HEADROOM - XDP_FRAME_STRUCT_SIZE} bytes of headroom past struct xdp_frame`, 'EINVAL');
+    }
     const run = runOf(code.space);
     run.begin(code, true);
     const x = run.xdpState;
-    x.load(input.packet);
+    x.load(input.packet, input.meta);
     x.ingressIfindex = input.ingressIfindex ?? 0;
     x.rxQueueIndex = input.rxQueueIndex ?? 0;
     x.egressIfindex = input.egressIfindex ?? 0;

@@ -100,7 +100,7 @@ export class XdpState implements XdpBuff {
    * runs could have dirtied is cleared (headroom claimed by adjust_head/meta, tail past the new
    * packet), since helpers and programs write inside [data_meta, data_end) only.
    */
-  load(packet: Uint8Array): void {
+  load(packet: Uint8Array, meta?: Uint8Array): void {
     const end = XDP_PACKET_HEADROOM + packet.length;
     if (this.loWater < XDP_PACKET_HEADROOM) this.frame.fill(0, this.loWater, XDP_PACKET_HEADROOM);
     if (this.hiWater > end) this.frame.fill(0, end, this.hiWater);
@@ -108,7 +108,14 @@ export class XdpState implements XdpBuff {
     this.hiWater = 0;
     this.loWater = XDP_PACKET_HEADROOM;
     this.data = XDP_PACKET_HEADROOM;
-    this.dataMeta = XDP_PACKET_HEADROOM;
+    if (meta === undefined || meta.length === 0) {
+      this.dataMeta = XDP_PACKET_HEADROOM;
+    } else {
+      // Metadata given with the packet (test_run's ctx_in `data`) sits right in front of it
+      // (runXdp checked that it fits the headroom).
+      this.frame.set(meta, XDP_PACKET_HEADROOM - meta.length);
+      this.dataMeta = XDP_PACKET_HEADROOM - meta.length;
+    }
     this.dataEnd = end;
   }
 }

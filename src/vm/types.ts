@@ -350,6 +350,8 @@ export interface RawInput {
  */
 export interface XdpInput {
   readonly packet: Uint8Array;
+  /** Metadata in front of the packet (`[data_meta, data)`, at most XDP_PACKET_HEADROOM - XDP_FRAME_STRUCT_SIZE bytes). */
+  readonly meta?: Uint8Array | undefined;
   readonly ingressIfindex?: number;
   readonly rxQueueIndex?: number;
   readonly egressIfindex?: number;

@@ -124,7 +124,9 @@ describe('xdpts run', () => {
     expect(JSON.parse(j.stdout).error.message).toMatch(/R2 !read_ok/);
     expect(xdpts('run', 'fixtures/c/counter.o', '--packet', 'zz').exit).toBe(2);
     expect(xdpts('run', 'fixtures/c/counter.o').exit).toBe(2);
-    expect(xdpts('run', 'fixtures/c/counter.o', '--packet', udp(53), '--ctx', 'data=1').exit).toBe(2);
+    expect(xdpts('run', 'fixtures/c/counter.o', '--packet', udp(53), '--ctx', 'date=1').exit).toBe(2);
+    // data (the metadata's length) must be a multiple of 4: the kernel's EINVAL, exit 1.
+    expect(xdpts('run', 'fixtures/c/counter.o', '--packet', udp(53), '--ctx', 'data=1')).toMatchObject({ exit: 1, stderr: expect.stringMatching(/EINVAL/) });
     const runt = xdpts('run', 'fixtures/c/counter.o', '--packet', '0011', '--json');
     expect(runt.exit).toBe(1);
     expect(JSON.parse(runt.stdout).error.message).toMatch(/shorter than ETH_HLEN.*EINVAL/);

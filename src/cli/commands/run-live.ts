@@ -7,7 +7,7 @@
  * the kernel.
  */
 import { writeFileSync } from 'node:fs';
-import { selectProgramsBy, TestRunError, type BpfMap, type LoadedProgram, type Selector, type TestRunResult, type ValueLayout, type XdpMdIn } from '../../kernel/index';
+import { selectProgramsBy, TestRunError, xdpMdFromBytes, type BpfMap, type LoadedProgram, type Selector, type TestRunResult, type ValueLayout, type XdpMdIn } from '../../kernel/index';
 import { UsageError } from '../../util/errors';
 import { CliFailure, EXIT_FAIL, EXIT_OK, err, out, outJson } from '../output';
 import { withSystem, type SystemSession } from './net-wiring';
@@ -18,7 +18,24 @@ import type { MapLayouts } from './run-maps';
 export interface LiveInput {
   readonly packet: Uint8Array;
   readonly repeat?: number;
+  /** The context by field (`run --ctx`). */
   readonly ctx?: XdpMdIn;
+  /** The context as a ctx_in file's bytes (`prog run ... ctx_in FILE`, `run --ctx-in`). */
+  readonly ctxBytes?: Uint8Array;
+  /** `data_size_out`: the output buffer's size. */
+  readonly dataSizeOut?: number;
+}
+
+/** Where `prog run` writes data_out and ctx_out (a path, `-` for stdout) and ctx_out's buffer size. */
+export interface ProgRunOutputs {
+  readonly dataOut: string | undefined;
+  readonly ctxOut: string | undefined;
+  readonly ctxSizeOut: number;
+}
+
+/** The struct xdp_md a run takes: from ctx_in bytes, or by field. */
+export function ctxOf(input: { ctx?: XdpMdIn; ctxBytes?: Uint8Array }): XdpMdIn | undefined {
+  return input.ctxBytes !== undefined ? xdpMdFromBytes(input.ctxBytes) : input.ctx;
 }
 
 /** The program a selector names, or a CliFailure (none, or several with that name). */
@@ -36,7 +53,13 @@ function runLoaded(s: SystemSession, sel: Selector, input: LiveInput): { prog: L
   const prog = pick(s, sel);
   let r: TestRunResult;
   try {
-    r = s.sys.kernel.testRun(prog, { packet: input.packet, ...(input.repeat !== undefined ? { repeat: input.repeat } : {}), ...(input.ctx ? { ctx: input.ctx } : {}) });
+    const ctx = ctxOf(input);
+    r = s.sys.kernel.testRun(prog, {
+      packet: input.packet,
+      ...(input.repeat !== undefined ? { repeat: input.repeat } : {}),
+      ...(ctx ? { ctx } : {}),
+      ...(input.dataSizeOut !== undefined ? { dataSizeOut: input.dataSizeOut } : {}),
+    });
   } catch (e) {
     if (e instanceof TestRunError) throw new CliFailure(`failed to run program ${prog.funcName || prog.name} (id ${prog.id}): ${e.message}`, EXIT_FAIL, { errno: e.errno });
     throw e;
@@ -59,9 +82,10 @@ function runLoaded(s: SystemSession, sel: Selector, input: LiveInput): { prog: L
 }
 
 /** `xdpts run --pinned|--id|--name`: the output of `xdpts run` for a loaded program. */
-export function runLive(sel: Selector, input: LiveInput, json: boolean): Promise<number> {
+export function runLive(sel: Selector, input: LiveInput, json: boolean, ctxOutFile?: string): Promise<number> {
   return withSystem((s) => {
     const { r, maps, layouts } = runLoaded(s, sel, input);
+    if (ctxOutFile !== undefined && r.ctxOut) writeFileSync(ctxOutFile, r.ctxOut);
     if (json) outJson({ ...jsonResult(r, input.repeat), maps: mapsJson(maps, layouts) });
     else out([textResult(r, input.repeat), textMaps(maps)].filter(Boolean).join('\n'));
     return r.fault ? EXIT_FAIL : EXIT_OK;
@@ -69,19 +93,28 @@ export function runLive(sel: Selector, input: LiveInput, json: boolean): Promise
 }
 
 /**
- * `prog run PROG data_in FILE [data_out FILE|-] [repeat N]` as bpftool prints it: `Return
- * value: N, duration: Nns` (and the data_out dump for `-`); with -j `{"retval","duration"}`
- * and `data_out` as a list of byte values when asked for on stdout.
+ * `prog run PROG data_in FILE [data_out FILE|-] [ctx_in FILE] [ctx_out FILE|-] ...` as bpftool
+ * prints it: the data_out and ctx_out dumps asked for on stdout, then `Return value: N,
+ * duration: Nns`; with -j `{"data_out","ctx_out","retval","duration"}` (the dumps as lists of
+ * byte values). A ctx_out buffer smaller than struct xdp_md fails with ENOSPC after the run, as
+ * the kernel's bpf_ctx_finish does.
  */
-export function progRunOutput(s: SystemSession, sel: Selector, input: LiveInput, dataOut: string | undefined, json: boolean): number {
-  const { r } = runLoaded(s, sel, input);
+export function progRunOutput(s: SystemSession, sel: Selector, input: LiveInput, outputs: ProgRunOutputs, json: boolean): number {
+  const { prog, r } = runLoaded(s, sel, input);
+  const ctxOut = r.ctxOut;
+  if (ctxOut !== undefined && outputs.ctxOut !== undefined && outputs.ctxSizeOut < ctxOut.length)
+    throw new CliFailure(`failed to run program ${prog.funcName || prog.name} (id ${prog.id}): ctx_out of ${ctxOut.length} bytes does not fit the ${outputs.ctxSizeOut}-byte buffer (ENOSPC)`, EXIT_FAIL, { errno: 'ENOSPC' });
+  const { dataOut } = outputs;
+  const ctxPath = ctxOut !== undefined ? outputs.ctxOut : undefined;
   if (dataOut !== undefined && dataOut !== '-') writeFileSync(dataOut, r.dataOut);
+  if (ctxPath !== undefined && ctxPath !== '-') writeFileSync(ctxPath, ctxOut!);
   if (json) {
-    outJson({ ...(dataOut === '-' ? { data_out: [...r.dataOut] } : {}), retval: r.retval, duration: r.durationNs });
+    outJson({ ...(dataOut === '-' ? { data_out: [...r.dataOut] } : {}), ...(ctxPath === '-' ? { ctx_out: [...ctxOut!] } : {}), retval: r.retval, duration: r.durationNs });
     return EXIT_OK;
   }
   const dur = input.repeat !== undefined && input.repeat > 1 ? 'duration (average)' : 'duration';
-  if (dataOut === '-') out(`${bpftoolHexdump(r.dataOut)}\n`);
+  if (dataOut === '-') out(bpftoolHexdump(r.dataOut));
+  if (ctxPath === '-') out(bpftoolHexdump(ctxOut!));
   out(`Return value: ${r.retval}, ${dur}: ${r.durationNs}ns\n`);
   if (r.fault) err(`Fault: ${r.fault.message}\n`);
   return EXIT_OK;

@@ -2,8 +2,8 @@
  * What `xdpts run` and `xdpts prog run` print: bpftool's `Return value: N, duration: Nns` and
  * data_out hex dump, the action, the maps after the run; and the JSON forms.
  */
-import type { BpfMap, TestRunResult } from '../../kernel/index';
-import { xdpActionName } from '../../kernel/index';
+import type { BpfMap, TestRunResult, XdpMdIn } from '../../kernel/index';
+import { xdpActionName, xdpMdFromBytes } from '../../kernel/index';
 import { toHex } from '../../util/hex';
 import { mapEntriesJson, type MapLayouts } from './run-maps';
 
@@ -22,7 +22,8 @@ export function bpftoolHexdump(b: Uint8Array): string {
     const groups: string[] = [];
     for (let i = 0; i < row.length; i += 2) groups.push(toHex(row.subarray(i, i + 2)));
     const ascii = [...row].map((c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.')).join('');
-    const text = ascii.length > 8 ? `${ascii.slice(0, 8)} ${ascii.slice(8)}` : ascii;
+    // bpftool prints a space after the 8th character, even when it ends the row.
+    const text = ascii.length >= 8 ? `${ascii.slice(0, 8)} ${ascii.slice(8)}` : ascii;
     lines.push(`${off.toString(16).padStart(7, '0')}\t${groups.join(' ').padEnd(39)} | ${text}`);
   }
   return lines.join('\n');
@@ -38,6 +39,8 @@ export interface JsonResult {
   packet: string;
   duration_ns?: number;
   fault?: string;
+  /** ctx_out by field, for a run given a context (--ctx, --ctx-in). */
+  ctx_out?: XdpMdIn;
 }
 
 export function jsonResult(r: TestRunResult, repeat: number | undefined): JsonResult {
@@ -47,6 +50,7 @@ export function jsonResult(r: TestRunResult, repeat: number | undefined): JsonRe
     packet: toHex(r.dataOut),
     ...(repeat !== undefined ? { duration_ns: r.durationNs } : {}),
     ...(r.fault ? { fault: r.fault.message } : {}),
+    ...(r.ctxOut ? { ctx_out: xdpMdFromBytes(r.ctxOut) } : {}),
   };
 }
 
@@ -58,6 +62,7 @@ export function textResult(r: TestRunResult, repeat: number | undefined, label?:
     `Action: ${xdpActionName(r.retval)}`,
   ];
   if (r.fault) lines.push(`Fault: ${r.fault.message}`);
+  if (r.ctxOut) lines.push(`Context out: ${Object.entries(xdpMdFromBytes(r.ctxOut)).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   lines.push(`Packet out (${r.dataOut.length} bytes${r.metaLen ? `, ${r.metaLen} of metadata first` : ''}):`);
   if (r.dataOut.length) lines.push(bpftoolHexdump(r.dataOut));
   return lines.join('\n');

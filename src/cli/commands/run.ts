@@ -23,7 +23,7 @@ import { Recorder, Tracer, type Engine, type VmProgram } from '../../vm';
 import { Envelope } from '../../verifier';
 import type { RegisterCommand } from './index';
 import { inputKind } from './input-kind';
-import { runLive } from './run-live';
+import { ctxOf, runLive } from './run-live';
 import { LateTracer, parseMaxSteps, traceJson, traceText, type TraceVerifier } from './run-trace';
 import { applyMapInit, type MapLayouts } from './run-maps';
 import { jsonResult, mapsJson, textMaps, textResult } from './run-output';
@@ -42,6 +42,8 @@ interface RunOptions extends CommonOptions {
   engine?: string;
   seed?: string;
   ctx?: string[];
+  ctxIn?: string;
+  ctxOut?: string;
   mapInit?: string;
   pinned?: string;
   id?: string;
@@ -52,8 +54,8 @@ interface RunOptions extends CommonOptions {
   raw?: boolean;
 }
 
-/** Fields of `struct xdp_md` that `--ctx` may set. */
-const CTX_FIELDS = ['ingress_ifindex', 'rx_queue_index', 'egress_ifindex'] as const;
+/** Fields of `struct xdp_md` that `--ctx` may set (data_end defaults to the packet's end). */
+const CTX_FIELDS = ['data', 'data_end', 'data_meta', 'ingress_ifindex', 'rx_queue_index', 'egress_ifindex'] as const;
 
 function parseUint(v: string | undefined, what: string, max = 0xffffffff): number | undefined {
   if (v === undefined) return undefined;
@@ -72,6 +74,15 @@ function parseCtx(items: readonly string[] | undefined): XdpMdIn | undefined {
     ctx[m[1]!] = parseUint(m[2], `--ctx ${m[1]}`)!;
   }
   return ctx as XdpMdIn;
+}
+
+/** The context of `--ctx FIELD=V...` or `--ctx-in FILE` (struct xdp_md bytes, as bpftool's ctx_in). */
+function ctxInput(opts: RunOptions): { ctx?: XdpMdIn; ctxBytes?: Uint8Array } {
+  if (opts.ctx !== undefined && opts.ctxIn !== undefined) throw new UsageError('give the context by --ctx fields or as a --ctx-in file, not both');
+  if (opts.ctxOut !== undefined && opts.ctx === undefined && opts.ctxIn === undefined) throw new UsageError('--ctx-out writes the context after the run: give one with --ctx or --ctx-in');
+  if (opts.ctxIn !== undefined) return { ctxBytes: new Uint8Array(readInput(opts.ctxIn)) };
+  const ctx = parseCtx(opts.ctx);
+  return ctx ? { ctx } : {};
 }
 
 function engineOf(v: string | undefined): { engine?: Engine } {
@@ -144,7 +155,8 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   if ((opts.packet === undefined) === (opts.pcap === undefined)) throw new UsageError('give exactly one of --packet HEX or --pcap FILE');
   if (opts.out && !opts.pcap) throw new UsageError('--out writes a capture and needs --pcap');
   const repeat = parseUint(opts.repeat, '--repeat');
-  const ctx = parseCtx(opts.ctx);
+  const ctxIn = ctxInput(opts);
+  if (opts.ctxOut !== undefined && opts.packet === undefined) throw new UsageError('--ctx-out runs one packet: give --packet HEX');
   const spec = applySets(loadObject(bytes, file), opts.set);
   // bpftool (libbpf >= 1.0) refuses legacy `maps` objects before loading anything.
   if (hasLegacyMaps(spec)) throw new CliFailure([...BPFTOOL_LEGACY_MAPS, LEGACY_MAPS_HINT].join('\n'), EXIT_FAIL);
@@ -167,6 +179,7 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
   if (opts.mapInit !== undefined) applyMapInit(opts.mapInit, maps, layoutsOf, spec.endian);
   const runOne = (packet: Uint8Array): TestRunResult => {
     try {
+      const ctx = ctxOf(ctxIn);
       return kernel.testRun(prog, { packet, ...(repeat !== undefined ? { repeat } : {}), ...(ctx ? { ctx } : {}) });
     } catch (e) {
       if (e instanceof TestRunError) throw new CliFailure(`failed to run program: ${e.message}`, EXIT_FAIL, { errno: e.errno });
@@ -176,6 +189,7 @@ function runObject(file: string, bytes: Uint8Array, opts: RunOptions): number {
 
   if (opts.packet !== undefined) {
     const r = runOne(fromHex(opts.packet, '--packet'));
+    if (opts.ctxOut !== undefined && r.ctxOut) writeFileSync(opts.ctxOut, r.ctxOut);
     if (tracer) {
       if (rec) rec.finish();
       else tracer.finish();
@@ -249,8 +263,7 @@ function runLoadedProgram(file: string | undefined, opts: RunOptions): Promise<n
   const sel: Selector =
     opts.pinned !== undefined ? { by: 'pinned', path: opts.pinned } : opts.id !== undefined ? { by: 'id', id: parseUint(opts.id, '--id')! } : { by: 'name', name: opts.name! };
   const repeat = parseUint(opts.repeat, '--repeat');
-  const ctx = parseCtx(opts.ctx);
-  return runLive(sel, { packet: fromHex(opts.packet, '--packet'), ...(repeat !== undefined ? { repeat } : {}), ...(ctx ? { ctx } : {}) }, opts.json === true);
+  return runLive(sel, { packet: fromHex(opts.packet, '--packet'), ...(repeat !== undefined ? { repeat } : {}), ...ctxInput(opts) }, opts.json === true, opts.ctxOut);
 }
 
 export const register: RegisterCommand = (program: Command, setExit) => {
@@ -272,7 +285,9 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--engine <engine>', 'wasm, jit or interp (default: the kernel\'s, jit)')
     .option('--seed <n>', 'seed of bpf_get_prandom_u32 (default random)')
     .option(SET_FLAGS, SET_HELP, collectSet)
-    .option('--ctx <field=value>', 'struct xdp_md input: ingress_ifindex=N, rx_queue_index=N (repeatable)', collect)
+    .option('--ctx <field=value>', 'struct xdp_md input: ingress_ifindex=N, rx_queue_index=N, data=N (metadata bytes at the packet\'s start), data_end=N (repeatable)', collect)
+    .option('--ctx-in <file>', 'struct xdp_md input as bytes, like bpftool prog run\'s ctx_in')
+    .option('--ctx-out <file>', 'write struct xdp_md after the run (bpftool\'s ctx_out)')
     .option('--trace', 'print every executed instruction: source line, registers written, memory read/written (interpreter)')
     .option('--trace-json', 'the result with the trace as JSON')
     .option('--verifier', 'with --trace: the verifier\'s value of each register beside the concrete one, and a check that the run stays inside it')
