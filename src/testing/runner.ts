@@ -133,7 +133,8 @@ export function runFile(path: string, spec: TestSpec): { result: FileResult; cov
       return;
     }
     const s = performance.now();
-    if (c.fresh && i > 0) target = open();
+    // A fresh case starts from the setup again: the same kernel put back when it can be (cheap), else a new one.
+    if (c.fresh && i > 0 && !('rejected' in target) && !target.reset()) target = open();
     const notes: string[] = [];
     const failures = runCase(cf, c, target, spec.oracle, notes);
     const note = notes.length ? { note: notes.join('; ') } : {};

@@ -11,6 +11,7 @@
 import { Kernel, PerfEventArrayMap, PERF_RECORD_SAMPLE, RingBufMap, TestRunError, type BpfMap, type LoadedProgram, type TestRunResult, type XdpMdIn } from '../kernel/index';
 import { MapError, VerifierError, XdptsError } from '../util/index';
 import { isPerCpu } from './load-util';
+import { saveState, type Restore } from './reset';
 import type { CompiledFile, MapWrite, PerCpu } from './model';
 
 /** A record a run left in a ring buffer (no CPU) or a perf sample (from CPU `cpu`). */
@@ -37,6 +38,8 @@ export interface Target {
   /** Instruction coverage counters (when made with coverage). */
   readonly coverage: { readonly exec: Uint32Array; readonly taken: Uint32Array } | undefined;
   write(w: MapWrite): void;
+  /** Back to the state right after the setup (`fresh: true`); false when a new target is needed. */
+  reset(): boolean;
   run(packet: Uint8Array, ctx: XdpMdIn | undefined, repeat: number | undefined, cpu?: number): RunOutcome;
 }
 
@@ -92,8 +95,10 @@ export function openTarget(cf: CompiledFile, opts: TargetOptions = {}): Target |
   }
   const events = [...maps].filter(([, m]) => m instanceof PerfEventArrayMap || m instanceof RingBufMap);
   for (const [, m] of events) if (m instanceof PerfEventArrayMap) m.openBuffers({ pages: PERF_PAGES, withTime: true });
+  let restore: Restore | undefined;
   const target: Target = {
     maps,
+    reset: () => restore?.() ?? false,
     coverage: prog.vm.coverage,
     write(w) {
       const m = maps.get(w.map)!;
@@ -129,5 +134,6 @@ export function openTarget(cf: CompiledFile, opts: TargetOptions = {}): Target |
     },
   };
   for (const w of cf.setup) target.write(w);
+  restore = saveState(kernel, maps);
   return target;
 }

@@ -42,6 +42,11 @@ export class Prandom {
     return [this.s1, this.s2, this.s3, this.s4];
   }
 
+  /** Goes back to a saved state (what {@link toSnapshot} gave). */
+  restore(state: readonly number[]): void {
+    [this.s1, this.s2, this.s3, this.s4] = state.map((x) => x >>> 0) as [number, number, number, number];
+  }
+
   /** A generator continuing from a saved state. */
   static fromSnapshot(state: readonly number[]): Prandom {
     const p = new Prandom(0);
