@@ -38,7 +38,6 @@ import {
   tnumOr,
   tnumRange,
   tnumRshift,
-  tnumScast,
   tnumSub,
   tnumSubreg,
   tnumXor,
@@ -328,13 +327,19 @@ export function coerceToSize(r: Reg, size: number): void {
  * bounds it: the signed range is the 32-bit signed range when that fits in `size` bytes (the
  * extension then changes nothing), and the unsigned range of the low bytes, sign-extended
  * (monotone in unsigned order, so the ends map to the ends; the signed range spans the whole
- * width when they straddle the sign bit); the known bits are sign-extended from the top one.
+ * width when they straddle the sign bit). The known bits follow from those ranges alone: bits
+ * known in the source (`(x << 27)` has 16 low zero bits) are not carried over.
  */
 export function coerceToSizeSx(r: Reg, size: number): void {
   if (size >= 8) return;
   const n = size * 8;
   const nbits = BigInt(n);
   const sx = (x: bigint): bigint => BigInt.asIntN(n, x);
+  // A value the extension may change is no longer equal to its linked copies.
+  if (r.umax >= 1n << (nbits - 1n)) {
+    r.id = 0;
+    r.off = 0;
+  }
   if (tnumIsConst(r.varOff)) {
     markKnown(r, u64(sx(r.varOff.value)));
     return;
@@ -363,7 +368,7 @@ export function coerceToSizeSx(r: Reg, size: number): void {
   const umin = u64(sx(lo));
   const umax = u64(sx(hi));
   const keep32 = n === 32 ? [r.s32min, r.s32max, r.u32min, r.u32max] as const : undefined;
-  r.varOff = tnumScast(r.varOff, size);
+  r.varOff = TNUM_UNKNOWN;
   r.smin = smin;
   r.smax = smax;
   r.umin = umin;

@@ -133,17 +133,6 @@ export function tnumCast(a: Tnum, size: number): Tnum {
   const m = (1n << BigInt(size * 8)) - 1n;
   return t(a.value & m, a.mask & m);
 }
-/** The low `size` bytes of `a` sign-extended to 64 bits (the top bit's knowledge fills the rest). */
-export function tnumScast(a: Tnum, size: number): Tnum {
-  const bits = BigInt(size * 8);
-  const sign = 1n << (bits - 1n);
-  const low = (1n << bits) - 1n;
-  const high = U64_MAX & ~low;
-  if (a.mask & sign) return { value: a.value & low, mask: (a.mask & low) | high };
-  if (a.value & sign) return { value: (a.value & low) | high, mask: a.mask & low };
-  return { value: a.value & low, mask: a.mask & low };
-}
-
 /** `tnum_in(a, b)`: every value of `b` is a value of `a`. */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
   if (b.mask & ~a.mask) return false;
