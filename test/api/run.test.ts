@@ -41,6 +41,27 @@ function lookupObject(): Uint8Array {
   return writeElf(r.elf);
 }
 
+/** Two programs: r0 = bpf_get_prandom_u32(), r0 = bpf_ktime_get_ns() / 1000 (microseconds, fits a retval). */
+const CLOCKED = `
+.section xdp,"ax",@progbits
+.globl rand
+rand:
+	call bpf_get_prandom_u32
+	exit
+.globl usec
+usec:
+	call bpf_ktime_get_ns
+	r0 /= 1000
+	exit
+.license "GPL"
+`;
+
+function clockedObject(): Uint8Array {
+  const r = assemble(CLOCKED, { file: 'clocked.s' });
+  if (r.kind !== 'elf') throw new Error('expected an object');
+  return writeElf(r.elf);
+}
+
 /** A frame whose first 4 bytes are `key` (little-endian). */
 function keyed(key: number): Uint8Array {
   const f = udpFrame();
@@ -61,6 +82,35 @@ describe('Program.run', () => {
     const ds = Array.from({ length: 50 }, () => rp.run(udpFrame()).durationNs);
     expect(ds.some((d) => d > 0)).toBe(true);
     virt.close();
+    real.close();
+  });
+
+  it('the seed fixes bpf_get_prandom_u32 per kernel, and the virtual clock starts at 1 s and steps 1 us a reading', () => {
+    const draws = (k: Kernel, n: number): number[] => {
+      const c = k.loadCollection(clockedObject());
+      const out = Array.from({ length: n }, () => c.programs['rand']!.run(udpFrame()).retval);
+      c.close();
+      return out;
+    };
+    const a = draws(Kernel.inMemory({ seed: 7 }), 5);
+    expect(draws(Kernel.inMemory({ seed: 7 }), 5)).toEqual(a);
+    expect(draws(Kernel.inMemory({ seed: 8 }), 5)).not.toEqual(a);
+    expect(new Set(a).size).toBe(5);
+    // Kernels do not share a generator: draws on one leave another's sequence as it was.
+    const k1 = Kernel.inMemory({ seed: 7 });
+    const k2 = Kernel.inMemory({ seed: 7 });
+    expect(draws(k1, 2)).toEqual(a.slice(0, 2));
+    expect(draws(k2, 5)).toEqual(a);
+
+    const c = Kernel.inMemory().loadCollection(clockedObject());
+    expect([1, 2, 3].map(() => c.programs['usec']!.run(udpFrame()).retval)).toEqual([1_000_000, 1_000_001, 1_000_002]);
+    const real = Kernel.inMemory({ clock: 'real' }).loadCollection(clockedObject());
+    const t0 = real.programs['usec']!.run(udpFrame()).retval;
+    const t1 = real.programs['usec']!.run(udpFrame()).retval;
+    expect(t1).toBeGreaterThanOrEqual(t0);
+    expect(() => Kernel.inMemory({ clock: 'wall' as never })).toThrow(/clock must be 'virtual' or 'real'/);
+    expect(() => Kernel.inMemory({ seed: -1 })).toThrow(/seed -1 is not a u32/);
+    c.close();
     real.close();
   });
 

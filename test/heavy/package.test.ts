@@ -53,7 +53,7 @@ afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-const APP = `import { Kernel, loadCollectionSpec, MapError, VerifierError, type BtfMap, type KernelCollection, type RunResult } from 'xdpts';
+const APP = `import { Kernel, loadCollectionSpec, MapError, TestRunError, VerifierError, xdpMdFromBytes, type BtfMap, type KernelCollection, type RunResult, type XdpMdIn } from 'xdpts';
 import { loadCounterObjects, type CounterObjects } from './counter.js';
 
 const kernel = Kernel.inMemory({ seed: 1, clock: 'virtual' });
@@ -61,6 +61,8 @@ const coll: KernelCollection<'pkt_count', 'count_packets'> = kernel.loadCollecti
 const frame = new Uint8Array(64);
 frame.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
 const r: RunResult = coll.programs.count_packets.run(frame, { ctx: { ingressIfindex: 1 }, repeat: 2 });
+const withMeta: RunResult = coll.programs.count_packets.run(frame, { meta: new Uint8Array(4) });
+const ctxOut: XdpMdIn = xdpMdFromBytes(coll.programs.count_packets.testRun({ data: frame, ctx: new Uint8Array(24) }).ctx ?? new Uint8Array(24));
 const m: BtfMap = coll.maps.pkt_count;
 const n = m.lookup(0);
 coll.close();
@@ -68,8 +70,8 @@ const objs: CounterObjects = loadCounterObjects({ kernel });
 objs.programs.countPackets.run(frame);
 const v: bigint | undefined = objs.maps.pktCount.lookup(0);
 objs.close();
-const isTyped = (e: unknown): boolean => e instanceof MapError || e instanceof VerifierError;
-export const summary = [r.action, r.retval, String(n), String(v), isTyped(new MapError('EINVAL', 'x'))];
+const isTyped = (e: unknown): boolean => e instanceof MapError || e instanceof VerifierError || (e instanceof TestRunError && e.errno === 'ENODEV');
+export const summary = [r.action, r.retval, String(n), String(v), isTyped(new MapError('EINVAL', 'x')), withMeta.meta.length, ctxOut.data_end];
 `;
 
 const APP_USING = `import { Kernel } from 'xdpts';
