@@ -9,15 +9,16 @@
  * bpftool; otherwise it says why and the emulator runs alone. Pins are named
  * `${prefix}<pid>_<n>` (prefix from XDPTS_PIN_PREFIX, default `xdpts_`) and removed at the end.
  *
- * What bpftool cannot show is not compared, and the case says so: ring-buffer records (bpftool
- * has no ring buffer reader), a `ctx` (bpftool's ctx_in is a struct file), and per-CPU values
- * that differ from CPU to CPU (bpftool map update copies one value to every CPU).
+ * A case's `ctx` goes in as bpftool's `ctx_in` (a struct xdp_md file). What bpftool cannot show
+ * is not compared, and the case says so: ring-buffer records (bpftool has no ring buffer
+ * reader) and per-CPU values that differ from CPU to CPU (bpftool map update copies one value
+ * to every CPU).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errnoName, type BpfMap } from '../kernel/index';
+import { errnoName, type BpfMap, type XdpMdIn } from '../kernel/index';
 import { BPF_MAP_TYPE } from '../object/index';
 import { hexOf } from '../packet/index';
 import { disagreement, type EmulatedCase, type KernelCaseResult } from './kernel-compare';
@@ -59,6 +60,24 @@ function possibleCpus(): number {
 }
 
 const spaced = (b: Uint8Array): string[] => (hexOf(b).match(/../g) ?? []);
+
+/** The linear part of a test packet (XDP_MAX_PACKET: 4096 - 256 headroom - 320 shared info). */
+const LINEAR_MAX = 3520;
+
+/**
+ * A `struct xdp_md` for bpftool's ctx_in (include/uapi/linux/bpf.h: data, data_end, data_meta,
+ * ingress_ifindex, rx_queue_index, egress_ifindex, all __u32): the packet linear from 0, no
+ * metadata, the case's device fields.
+ */
+function xdpMd(ctx: XdpMdIn, len: number): Uint8Array {
+  const b = new Uint8Array(24);
+  const v = new DataView(b.buffer);
+  v.setUint32(4, Math.min(len, LINEAR_MAX), true);
+  v.setUint32(12, ctx.ingress_ifindex ?? 0, true);
+  v.setUint32(16, ctx.rx_queue_index ?? 0, true);
+  v.setUint32(20, ctx.egress_ifindex ?? 0, true);
+  return b;
+}
 const mapPin = (dir: string, name: string): string => join(dir, name.replace(/\./g, '_'));
 
 /**
@@ -150,7 +169,6 @@ export function kernelOracle(prefix = process.env['XDPTS_PIN_PREFIX'] ?? 'xdpts_
       return refused;
     },
     check(cf, c, emulated, maps) {
-      if (c.ctx) return { note: 'not run on the kernel: bpftool prog run takes a ctx only as a struct xdp_md file' };
       if (c.cpu >= ncpus) return { note: `not run on the kernel: this machine has ${ncpus} CPU${ncpus === 1 ? '' : 's'}, the case runs on CPU ${c.cpu}` };
       if (c.cpu !== 0 && !hasTaskset) return { note: 'not run on the kernel: taskset (util-linux) is needed to run on CPU ' + c.cpu };
       let l = loaded.get(cf);
@@ -162,6 +180,11 @@ export function kernelOracle(prefix = process.env['XDPTS_PIN_PREFIX'] ?? 'xdpts_
       writeFileSync(din, c.packet ?? new Uint8Array(0));
       rmSync(dout, { force: true });
       const args = ['prog', 'run', 'pinned', l.prog, 'data_in', din, 'data_out', dout, ...(c.repeat !== undefined ? ['repeat', String(c.repeat)] : [])];
+      if (c.ctx) {
+        const ctxIn = join(tmp, 'ctx');
+        writeFileSync(ctxIn, xdpMd(c.ctx, c.packet?.length ?? 0));
+        args.push('ctx_in', ctxIn);
+      }
       const perf = [...(c.expect.events?.keys() ?? [])].filter((name) => cf.maps.get(name)?.spec.type === BPF_MAP_TYPE.PERF_EVENT_ARRAY);
       const ring = [...(c.expect.events?.keys() ?? [])].filter((name) => !perf.includes(name));
       const evOut = join(tmp, 'events');

@@ -42,8 +42,8 @@ describe('the test runner agrees with the real kernel', () => {
     }
     expect(existsSync(FIXTURE), 'fixture missing: run with XDPTS_UPDATE_FIXTURES=1 as root').toBe(true);
     const recorded = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Recorded[];
-    expect(recorded.length).toBe(29);
-    expect(recorded.filter((r) => r.result.errno === 'EINVAL')).toHaveLength(1);
+    expect(recorded.length).toBe(32);
+    expect(recorded.filter((r) => r.result.errno === 'EINVAL')).toHaveLength(2);
     const seen: string[] = [];
     const find = (file: string, name: string): Recorded | undefined => recorded.find((x) => x.file === basename(file) && x.name === name);
     const replay: CaseOracle = {
@@ -60,8 +60,9 @@ describe('the test runner agrees with the real kernel', () => {
     };
     const report = runTests({ paths: PATHS, oracle: replay });
     expect(report.files.flatMap((f) => f.cases.flatMap((c) => c.failures))).toEqual([]);
-    expect(seen).toHaveLength(29);
+    expect(seen).toHaveLength(32);
     expect(recorded.find((r) => r.name.includes('refuses an unchecked'))?.result.errno).toBe('rejected');
+    expect(find('ctx.test.yaml', 'no device 99')?.result.errno).toBe('ENODEV');
     // The kernel ran the case on CPU 1 (taskset) and event_pipe read the padded sample there.
     expect(find('perf.test.yaml', 'the CPU the case runs on')?.result.events).toEqual({ samples: [{ cpu: 1, hex: '01000000170006080200000000020200000000010806000000000000' }] });
     expect(find('percpu.test.yaml', 'the limit applies per CPU')?.result.maps['pcpu_limit']).toEqual({ '00000000': '0200000000000000,0200000001000000' });
@@ -95,7 +96,7 @@ describe('the test runner agrees with the real kernel', () => {
     try {
       const report = runTests({ paths: PATHS, oracle: k });
       expect(report.files.flatMap((f) => f.cases.flatMap((c) => c.failures))).toEqual([]);
-      expect(k.records).toHaveLength(29);
+      expect(k.records).toHaveLength(32);
     } finally {
       k.close();
     }

@@ -57,6 +57,7 @@ describe('xdpts test', () => {
   it('checks redirects, ring-buffer events, per-CPU maps, perf samples, a verifier rejection and a source file (library facade)', () => {
     const r = runFacade({ paths: [join(ROOT, 'fixtures/testing/progs')] });
     expect(r.files.map((f) => f.cases.map((c) => [c.name, c.status]))).toEqual([
+      [['on lo, queue 0', 'pass'], ['lo has no queue 1', 'pass'], ['no device 99', 'pass']],
       [['one event per IPv4 packet', 'pass'], ['none for ARP', 'pass']],
       [['CPU 0 counts its own packet', 'pass'], ['CPU 1 has a count of its own', 'pass'], ['the limit applies per CPU', 'pass'], ['a new limit for every CPU', 'pass']],
       [['one sample with the Ethernet header, on CPU 0', 'pass'], ['the CPU the case runs on', 'pass'], ['two runs, two samples', 'pass'], ['a bare Ethernet header (the local experimental EtherType)', 'pass']],
