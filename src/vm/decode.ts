@@ -48,8 +48,11 @@ export const OP_LDDW = 0x18;
 export const OP_CALL_HELPER = 0x85;
 export const OP_CALL_LOCAL = 0x120;
 export const OP_CALL_KFUNC = 0x121;
-/** Helper ids stay below this; kfunc BTF ids in the helper table are above it. */
-const MAX_HELPER_ID = 0xffff;
+/**
+ * Helper ids stay below this; kfunc BTF ids in the helper table are above it (Linux 6.18 has
+ * 212 helpers; kfunc ids are vmlinux type ids, conntrack's around 63,000).
+ */
+const MAX_HELPER_ID = 0x3ff;
 export const OP_CALL_TAIL = 0x122;
 export const OP_CALLX = 0x8d;
 export const OP_EXIT = 0x95;
