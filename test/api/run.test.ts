@@ -35,8 +35,9 @@ none:
 .license "GPL"
 `;
 
-function lookupObject(): Uint8Array {
-  const r = assemble(LOOKUP, { file: 'lookup.s' });
+/** The ELF object of assembly source. */
+function objectOf(src: string): Uint8Array {
+  const r = assemble(src, { file: 'test.s' });
   if (r.kind !== 'elf') throw new Error('expected an object');
   return writeElf(r.elf);
 }
@@ -55,12 +56,6 @@ usec:
 	exit
 .license "GPL"
 `;
-
-function clockedObject(): Uint8Array {
-  const r = assemble(CLOCKED, { file: 'clocked.s' });
-  if (r.kind !== 'elf') throw new Error('expected an object');
-  return writeElf(r.elf);
-}
 
 /** A frame whose first 4 bytes are `key` (little-endian). */
 function keyed(key: number): Uint8Array {
@@ -87,7 +82,7 @@ describe('Program.run', () => {
 
   it('the seed fixes bpf_get_prandom_u32 per kernel, and the virtual clock starts at 1 s and steps 1 us a reading', () => {
     const draws = (k: Kernel, n: number): number[] => {
-      const c = k.loadCollection(clockedObject());
+      const c = k.loadCollection(objectOf(CLOCKED));
       const out = Array.from({ length: n }, () => c.programs['rand']!.run(udpFrame()).retval);
       c.close();
       return out;
@@ -102,9 +97,9 @@ describe('Program.run', () => {
     expect(draws(k1, 2)).toEqual(a.slice(0, 2));
     expect(draws(k2, 5)).toEqual(a);
 
-    const c = Kernel.inMemory().loadCollection(clockedObject());
+    const c = Kernel.inMemory().loadCollection(objectOf(CLOCKED));
     expect([1, 2, 3].map(() => c.programs['usec']!.run(udpFrame()).retval)).toEqual([1_000_000, 1_000_001, 1_000_002]);
-    const real = Kernel.inMemory({ clock: 'real' }).loadCollection(clockedObject());
+    const real = Kernel.inMemory({ clock: 'real' }).loadCollection(objectOf(CLOCKED));
     const t0 = real.programs['usec']!.run(udpFrame()).retval;
     const t1 = real.programs['usec']!.run(udpFrame()).retval;
     expect(t1).toBeGreaterThanOrEqual(t0);
@@ -115,7 +110,7 @@ describe('Program.run', () => {
   });
 
   it.each(['jit', 'interp'] as const)('reads map values that change between runs, past the cached ones (%s)', (engine) => {
-    const coll = Kernel.inMemory({ engine }).loadCollection(lookupObject());
+    const coll = Kernel.inMemory({ engine }).loadCollection(objectOf(LOOKUP));
     const h = coll.maps['h']!;
     const prog = coll.programs['lookup']!;
     // 12 keys: more than the regions a run keeps for the next one.
