@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Kernel, loadCollectionSpec, MapError, type KernelCollection } from 'xdpts';
+import { Kernel, loadCollectionSpec, MapError, TestRunError, type KernelCollection } from 'xdpts';
 
 const spec = loadCollectionSpec(fileURLToPath(new URL('./blocklist.o', import.meta.url)));
 
@@ -52,9 +52,14 @@ describe('xdp_blocklist', () => {
   it('leaves the packet as it was and passes what is not IPv4', () => {
     const arp = udpFrom('192.0.2.1');
     arp[13] = 0x06;
-    const r = coll.programs.xdp_blocklist.run(arp);
-    expect(r).toMatchObject({ action: 'XDP_PASS', retval: 2 });
-    expect(r.packet).toEqual(arp);
+    // On the virtual clock a run's result repeats exactly (durationNs 0): compare it whole.
+    expect(coll.programs.xdp_blocklist.run(arp)).toEqual({ action: 'XDP_PASS', retval: 2, packet: arp, meta: new Uint8Array(0), durationNs: 0 });
+  });
+
+  it('refuses a context the kernel would refuse: a device that does not exist (ENODEV)', () => {
+    const run = (): unknown => coll.programs.xdp_blocklist.run(udpFrom('192.0.2.1'), { ctx: { ingressIfindex: 42 } });
+    expect(run).toThrow(TestRunError);
+    expect(run).toThrow(/no device with ifindex 42 \(ENODEV\)/);
   });
 
   it('aborts on a truncated IPv4 header, as the bounds checks say', () => {
