@@ -203,11 +203,11 @@ interface Linked {
   insns: Instruction[];
   references: Map<number, InsnReference>;
   lineInfo: Map<number, BtfLineInfo>;
-  subprograms: { name: string; start: number }[];
+  subprograms: { name: string; start: number; btfFuncId: number }[];
 }
 
 /** Links an entry function with every subprogram it reaches (bpf_object__reloc_code). */
-function link(entry: Func, funcs: readonly Func[], btfExt: BtfExt | undefined, kconfig: KconfigMap | undefined): Linked {
+function link(entry: Func, funcs: readonly Func[], btf: Btf | undefined, btfExt: BtfExt | undefined, kconfig: KconfigMap | undefined): Linked {
   const placed = new Map<Func, number>(); // function → first slot in the linked program
   const order: Func[] = [];
   let total = 0;
@@ -307,8 +307,14 @@ function link(entry: Func, funcs: readonly Func[], btfExt: BtfExt | undefined, k
       if (idx !== undefined) lineInfo.set(idx, { ...l, insnOff: (base + secSlot - f.start) * 8 });
     }
   }
-  const subprograms = order.slice(1).map((f) => ({ name: f.name, start: indexOfSlot.get(placed.get(f)!)! }));
+  const subprograms = order.slice(1).map((f) => ({ name: f.name, start: indexOfSlot.get(placed.get(f)!)!, btfFuncId: funcInfoId(f, btf, btfExt) }));
   return { insns, references, lineInfo, subprograms };
+}
+
+/** The BTF FUNC id of a function: its .BTF.ext func_info record, else the FUNC of its name. */
+function funcInfoId(f: Func, btf: Btf | undefined, btfExt: BtfExt | undefined): number {
+  const fi = btfExt?.funcInfo.get(f.section.name)?.find((x) => x.insnOff === f.start * 8);
+  return fi?.typeId ?? (btf ? findType(btf, f.name, 'func') : 0);
 }
 
 /** Every entry program of the object, linked, in section then offset order. */
@@ -326,10 +332,9 @@ export function collectPrograms(
   const out: ProgramSpec[] = [];
   for (const f of funcs) {
     if (f.section.index === textIdx) continue; // .text functions are subprograms (prog_is_subprog)
-    const l = link(f, funcs, btfExt, kconfig);
+    const l = link(f, funcs, btf, btfExt, kconfig);
     const def = sectionDef(f.section.name);
-    const fi = btfExt?.funcInfo.get(f.section.name)?.find((x) => x.insnOff === f.start * 8);
-    const btfFuncId = fi?.typeId ?? (btf ? findType(btf, f.name, 'func') : 0);
+    const btfFuncId = funcInfoId(f, btf, btfExt);
     out.push({
       name: f.name,
       section: f.section.name,
@@ -341,6 +346,7 @@ export function collectPrograms(
       subprograms: l.subprograms,
       license,
       btfFuncId,
+      ...(btf ? { btf } : {}),
     });
   }
   return out;

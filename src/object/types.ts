@@ -119,11 +119,16 @@ export interface ProgramSpec {
   readonly references: ReadonlyMap<number, InsnReference>;
   /** Per instruction index: the source line (from .BTF.ext line info), if any. */
   readonly lineInfo: ReadonlyMap<number, BtfLineInfo>;
-  /** Instruction indices where subprograms begin (entry at 0 not included), with names. */
-  readonly subprograms: readonly { readonly name: string; readonly start: number }[];
+  /**
+   * Instruction indices where subprograms begin (entry at 0 not included), with names and the
+   * BTF FUNC type id of their func_info record (0 without BTF).
+   */
+  readonly subprograms: readonly { readonly name: string; readonly start: number; readonly btfFuncId?: number }[];
   readonly license: string;
   /** BTF FUNC type id of the entry function (0 if none). */
   readonly btfFuncId: number;
+  /** The object's BTF, which func_info ids refer to (the kernel verifies global subprograms by it). */
+  readonly btf?: Btf;
 }
 
 /** Everything an object file declares. */

@@ -156,7 +156,9 @@ export interface CallbackCall {
 export function checkHelperCall(env: Env, idx: number, i: Instruction): CallbackCall | undefined {
   const id = i.imm;
   const name = helperName(id);
-  if (id <= 0 || id >= HELPER_NAMES.length || name === undefined) {
+  // get_helper_proto: id 0 is in range but no program type has it.
+  if (id === 0) reject('program of this type cannot use helper bpf_unspec#0', idx, 'EINVAL');
+  if (id < 0 || id >= HELPER_NAMES.length || name === undefined) {
     reject(`invalid func unknown#${id}`, idx, 'EINVAL');
   }
   // do_check, before check_helper_call: only bpf_spin_unlock while a lock is held.

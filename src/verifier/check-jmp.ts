@@ -312,7 +312,7 @@ export function condJump(
   k: { kind: 'jcond'; op: string; is64: boolean; useReg: boolean },
   pushOther: (state: VState, target: number) => void,
 ): number {
-  if (k.useReg ? ins.imm !== 0 : ins.src !== 0) reject(`BPF_${k.is64 ? 'JMP' : 'JMP32'} uses reserved fields`, idx, 'EINVAL');
+  if (k.useReg ? ins.imm !== 0 : ins.src !== 0) reject('BPF_JMP/JMP32 uses reserved fields', idx, 'EINVAL');
   const dst = readReg(env, idx, ins.dst);
   const src: Reg = k.useReg ? readReg(env, idx, ins.src) : constScalar(k.is64 ? BigInt(ins.imm) : BigInt(ins.imm >>> 0));
   if (!env.privileged && (isPointer(dst) || (k.useReg && isPointer(src)))) {

@@ -121,6 +121,8 @@ export function checkMemAccess(
   stImm: number | undefined,
   signed = false,
   strictAlignment = false,
+  /** A load whose value goes to no register (an atomic without fetch): `value_regno` < 0. */
+  noDst = false,
 ): Reg | undefined {
   const r = curFrame(env.cur).regs[regno]!;
   env.scratched.regs.add(regno);
@@ -185,6 +187,8 @@ export function checkMemAccess(
         stackWriteVarOff(env, f, lo, hi, value, stImm);
         return undefined;
       }
+      // check_stack_read: only a load into a register may have a variable offset.
+      if (noDst) reject(`variable offset stack pointer cannot be passed into helper function; var_off=${tnumStr(r.varOff)} off=${full} size=${size}`, idx);
       return narrow(stackReadVarOff(env, f, lo, hi), size, signed);
     }
     if (write) {
@@ -263,7 +267,13 @@ export function checkHelperMem(env: Env, idx: number, regno: number, size: numbe
         if (b === '?' && !env.privileged) {
           reject(`invalid indirect read from stack R${regno} off ${lo}+${a - lo} size ${size}`, idx);
         }
-        if (b === '?') f.stack[-a - 1] = 'm';
+        if (!write) continue;
+        // check_stack_range_initialized's clobber: what may be written is unknown afterwards.
+        if (b === 'r') {
+          const s = (-a - 1) >> 3;
+          f.spills[s] = undefined;
+          for (let j = 0; j < 8; j++) if (f.stack[s * 8 + j] !== '?') f.stack[s * 8 + j] = 'm';
+        } else f.stack[-a - 1] = 'm';
       }
       return;
     }

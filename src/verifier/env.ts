@@ -3,7 +3,9 @@
  * kernel slot numbering, its maps, the privilege mode, the current state and id generator.
  */
 import type { Instruction } from '../isa';
+import type { Btf } from '../btf/types';
 import type { MapSpec } from '../object/types';
+import type { FuncInfo } from './global-func';
 import type { Reg } from './reg-state';
 import type { HistEntry } from './precision';
 import type { Frame, VState } from './state';
@@ -41,6 +43,16 @@ export interface Env {
   prevIdx: number;
   /** This instruction's jump-history entry, once pushed (`cur_hist_ent`). */
   curHist: HistEntry | undefined;
+  /** Subprograms by number (func#0 is the entry) and the BTF their func_info ids refer to. */
+  funcs?: FuncInfo[];
+  btf?: Btf;
+  /** First slots of the global subprograms, and the ones a verified path called. */
+  globalStarts?: ReadonlySet<number>;
+  calledGlobals?: Set<number>;
+  /** The walk verifies a global subprogram on its own (its frame 0 is not the entry's). */
+  verifyingGlobal?: boolean;
+  /** Level 1 and up: a line for the log, printed where the kernel prints it. */
+  log?: (line: string) => void;
   /** Level 2: receives the `mark_precise:` lines (with the instruction or frame to print). */
   precisionLog?: (line: string, idx?: number, frame?: Frame) => void;
 }

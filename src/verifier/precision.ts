@@ -152,6 +152,12 @@ function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | und
     bt.clearSlot(h.frame, h.spi);
     if (cls === 3) bt.set(s);
   } else if (cls === 5 || cls === 6) {
+    if (isPseudoCall(ins) && env.globalStarts?.has(idx + ins.imm + 1)) {
+      // A global subprogram's call: it sets r0 and its arguments are not followed.
+      if (bt.regs[bt.frame]! & ARGS) throw new NotSupported();
+      bt.clear(0);
+      return;
+    }
     if (isPseudoCall(ins)) {
       // Leaving the callee backwards: only its arguments r1-r5 may still be wanted.
       if (bt.regs[bt.frame]! & ~ARGS || bt.slots(bt.frame)) throw new NotSupported();

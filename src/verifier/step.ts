@@ -6,6 +6,7 @@
 import { type Instruction, OP_LDDW, classify, helperId, jumpOffset } from '../isa';
 import { checkAlu, readReg, writeReg } from './check-alu';
 import { checkHelperCall, enterCallback, enterSubprog, exitSubprog } from './check-call';
+import { checkGlobalCall } from './global-func';
 import { condJump } from './check-jmp';
 import { checkMemAccess } from './check-mem';
 import { checkKfuncCall } from './check-kfunc';
@@ -65,7 +66,7 @@ export function step(
   ex: Explored,
 ): StepResult {
   const k = classify(ins);
-  if (!k) reject(`unknown opcode ${ins.opcode.toString(16).padStart(2, '0')}`, idx, 'EINVAL');
+  if (!k) reject(...malformed(ins), idx, 'EINVAL');
   const pushed: Pending[] = [];
   const next = (n: number): StepResult => ({ kind: 'next', next: n, pushed });
   switch (k.kind) {
@@ -92,6 +93,8 @@ export function step(
       break;
     case 'ldx': {
       readReg(env, idx, ins.src);
+      // check_reg_arg(dst, DST_OP_NO_MARK) comes before the access is checked.
+      if (ins.dst === 10) reject('frame pointer is read only', idx);
       const v = checkMemAccess(env, idx, ins.src, ins.off, k.size, false, undefined, 0, k.signed)!;
       writeReg(env, idx, ins.dst, v);
       return next(idx + 1);
@@ -117,7 +120,7 @@ export function step(
         reject(`BPF_ATOMIC stores into R${ins.dst} ${regTypeStr(d)} is not allowed`, idx);
       }
       // check_atomic_rmw: read the location (a fetch loads it into its register), then write it.
-      const loaded = checkMemAccess(env, idx, ins.dst, ins.off, k.size, false, undefined, 0, false, true)!;
+      const loaded = checkMemAccess(env, idx, ins.dst, ins.off, k.size, false, undefined, 0, false, true, !k.fetch)!;
       if (k.fetch) writeReg(env, idx, k.op === 'cmpxchg' ? 0 : ins.src, loaded);
       checkMemAccess(env, idx, ins.dst, ins.off, k.size, true, undefined, undefined, false, true);
       return next(idx + 1);
@@ -150,6 +153,8 @@ export function step(
     case 'call':
       if (ins.src === 1) {
         if (ins.dst !== 0 || ins.off !== 0) reject('BPF_CALL uses reserved fields', idx, 'EINVAL');
+        const k = env.funcs?.findIndex((f) => f.start === idx + ins.imm + 1) ?? -1;
+        if (k > 0 && checkGlobalCall(env, idx, k)) return next(idx + 1);
         enterSubprog(env, idx, idx + ins.imm + 1);
         return next(idx + ins.imm + 1);
       }
@@ -194,12 +199,43 @@ export function step(
       if (env.cur.lock) reject('BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', idx, 'EINVAL');
       checkReferenceLeak(env, idx, 'BPF_EXIT instruction in main prog');
       if (r0.type === 'NOT_INIT') reject('R0 !read_ok', idx);
+      // check_return_code of a global subprogram verified on its own: any scalar.
+      if (env.verifyingGlobal && r0.type !== 'SCALAR_VALUE') {
+        reject(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`, idx, 'EINVAL');
+      }
       if (isPointer(r0) && !env.privileged) reject('R0 leaks addr as return value', idx);
       checkStackDepth(env, idx);
       return { kind: 'exitMain', pushed };
     }
   }
   return next(idx + 1);
+}
+
+/**
+ * What do_check says of an instruction whose opcode byte is defined but whose other fields no
+ * instruction uses (check_alu_op's, check_atomic's reserved-field checks).
+ */
+function malformed(ins: Instruction): [string] {
+  const cls = ins.opcode & 7;
+  const code = ins.opcode & 0xf0;
+  if (cls === 4 || cls === 7) {
+    if (code === 0xd0) return ['BPF_END uses reserved fields'];
+    if (code === 0x80) return ['BPF_NEG uses reserved fields'];
+    if (code === 0xb0) {
+      if (cls === 7 && ins.opcode & 8 && ins.off === 1) return ['addr_space_cast insn can only convert between address space 1 and 0'];
+      return ['BPF_MOV uses reserved fields'];
+    }
+    if (code > 0xd0) return [`invalid BPF_ALU opcode ${code.toString(16)}`];
+    return ['BPF_ALU uses reserved fields'];
+  }
+  if (cls === 3 && (ins.opcode & 0xe0) === 0xc0) {
+    // Load-acquire and store-release (0x100, 0x110) are valid in 6.18 but not emulated.
+    if (ins.imm === 0x100 || ins.imm === 0x110) return [`unknown opcode ${ins.opcode.toString(16).padStart(2, '0')}`];
+    const valid = [0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51, 0xa1, 0xe1, 0xf1].includes(ins.imm);
+    if (!valid) return [`BPF_ATOMIC uses invalid atomic opcode ${(ins.imm >>> 0).toString(16).padStart(2, '0')}`];
+    return ['invalid atomic operand size'];
+  }
+  return [`unknown opcode ${ins.opcode.toString(16).padStart(2, '0')}`];
 }
 
 /** Records the stack depth each frame reached (`subprog_info[].stack_depth`). */

@@ -16,6 +16,7 @@ import { type Env, type LdMapRef, Reject, reject } from './env';
 import { frameString } from './print';
 import { xdpHelperProto } from '../isa/helper-protos';
 import { computeLiveRegs, computeSccs, liveRegsLine } from './liveness';
+import { checkGlobalSubprogs, enterGlobalFunc, mainFuncLines, setUpFuncs } from './global-func';
 import { notInit } from './reg-state';
 import { type VState, curFrame, initialState } from './state';
 import { type Pending, checkMaxStackDepth, isCallbackCall, step, toSlots } from './step';
@@ -131,12 +132,35 @@ export function verifyProgram(prog: ProgramSpec, maps: readonly MapSpec[], opts:
     const subprogs = findSubprogs(raw);
     checkKfuncIds(raw);
     checkSubprogs(raw, subprogs);
+    // check_btf_line: no line info record may point at an instruction with code 0.
+    [...prog.lineInfo.keys()].sort((a, b) => a - b).forEach((k, n) => {
+      if (prog.insns[k]?.opcode === 0) reject(`Invalid insn code at line_info[${n}].insn_off`, slotOf[k]!, 'EINVAL');
+    });
     checkLdImm(raw, mapRefs, maps);
     checkCfg(raw, env.privileged);
     if (level >= 2) subprogs.forEach((sp, k) => lines.push(`func#${k} @${sp}`));
-    walk(env, raw, subprogs, level, lines, stats, lineText, opts.observer);
+    setUpFuncs(env, prog, slotOf, subprogs, raw);
+    const counters = { jmps: 0, prevJmps: 0, prevInsns: 0 };
+    if (level >= 1) {
+      env.log = (l) => lines.push(l);
+      lines.push(...mainFuncLines(env));
+    }
+    walk(env, raw, subprogs, level, lines, stats, lineText, 0, counters, opts.observer);
     // Level 1 logs only the path to an error: once every path is safe, the log is empty again.
     if (level === 1) lines.length = 0;
+    checkGlobalSubprogs(env, (k) => {
+      const fn = env.funcs![k]!;
+      if (level >= 1) lines.push(`Validating ${fn.name}() func#${k}...`);
+      env.cur = initialState();
+      const f = env.cur.frames[0]!;
+      f.regs[1] = notInit();
+      f.subprog = fn.start;
+      env.verifyingGlobal = true;
+      enterGlobalFunc(env, k, f.regs);
+      walk(env, raw, subprogs, level, lines, stats, lineText, fn.start, counters, opts.observer);
+      if (level === 1) lines.length = 0;
+      if (level >= 1) lines.push(`Func#${k} ('${fn.name}') is safe for any args that match its prototype`);
+    });
     checkMaxStackDepth(env, raw, subprogs);
     return finish();
   } catch (e) {
@@ -199,6 +223,8 @@ function walk(
   lines: string[],
   stats: VerifyResult['stats'],
   lineText: (idx: number) => string | undefined,
+  start: number,
+  counters: { jmps: number; prevJmps: number; prevInsns: number },
   observe?: WalkObserver,
 ): void {
   const targets = new Set<number>();
@@ -217,7 +243,8 @@ function walk(
   const scc = computeSccs(raw, (i) => env.slots[i] !== undefined, (i) => isCallbackCall(raw[i]!));
   const ex = new Explored(stats, scc, level >= 2 ? (l) => lines.push(l) : undefined);
   const stack: Pending[] = [];
-  let idx = 0;
+  let idx = start;
+  env.cur.firstIdx = start;
   let printState = true;
   // Level 1 after pop_stack: the kernel's log shows the resumed state's `N: R..` line on the
   // line of the instruction that pushed it, after a space (observed on 6.18).
@@ -265,116 +292,123 @@ function walk(
     printState = true;
     return true;
   };
-  for (;;) {
-    if (++stats.processed > BPF_COMPLEXITY_LIMIT_INSNS) {
-      // The limit hits before print_insn_state() shows the previous instruction's effects.
-      reject(`BPF program is too large. Processed ${stats.processed} insn`, idx, 'E2BIG');
-    }
-    const ins = env.slots[idx];
-    if (!ins) reject('invalid BPF_LD_IMM insn', idx, 'EINVAL');
-    env.insnIdx = idx;
-    env.prevIdx = from;
-    env.curHist = undefined;
-    env.cur.lastIdx = from;
-    const jmpPoint = jmpAt[idx]!;
-    if (pruneAt[idx]) {
-      const cb = isCallbackCall(ins);
-      const mayGoto = ins.opcode === 0xe5;
-      if (isStateVisited(env, ex, idx, { callsCallback: cb, force: cb || mayGoto, mayGoto, jmpPoint }, liveMasks(idx))) {
-        observe?.(idx, env.cur, true, liveRegs[idx]!);
-        if (level >= 1) lines.push(printState && from >= 0 ? `\nfrom ${from} to ${idx}: safe` : `${idx}: safe`);
+  // The kernel's jump and instruction counters for adding states run on across the walks of
+  // the entry and of each global subprogram (env->jmps_processed, prev_*_processed).
+  Object.assign(ex, counters);
+  try {
+    for (;;) {
+      if (++stats.processed > BPF_COMPLEXITY_LIMIT_INSNS) {
+        // The limit hits before print_insn_state() shows the previous instruction's effects.
+        reject(`BPF program is too large. Processed ${stats.processed} insn`, idx, 'E2BIG');
+      }
+      const ins = env.slots[idx];
+      if (!ins) reject('invalid BPF_LD_IMM insn', idx, 'EINVAL');
+      env.insnIdx = idx;
+      env.prevIdx = from;
+      env.curHist = undefined;
+      env.cur.lastIdx = from;
+      const jmpPoint = jmpAt[idx]!;
+      if (pruneAt[idx]) {
+        const cb = isCallbackCall(ins);
+        const mayGoto = ins.opcode === 0xe5;
+        if (isStateVisited(env, ex, idx, { callsCallback: cb, force: cb || mayGoto, mayGoto, jmpPoint }, liveMasks(idx))) {
+          observe?.(idx, env.cur, true, liveRegs[idx]!);
+          if (level >= 1) lines.push(printState && from >= 0 ? `\nfrom ${from} to ${idx}: safe` : `${idx}: safe`);
+          joinState = false;
+          if (!endPath()) return;
+          continue;
+        }
+      }
+      if (jmpPoint) pushHist(env);
+      observe?.(idx, env.cur, false, liveRegs[idx]!);
+      const frame = curFrame(env.cur);
+      // print_insn_state of the previous instruction runs here, after is_state_visited (nothing
+      // when the path was pruned or level 2 prints the whole state anyway).
+      if (pending && !(level >= 2 && printState && from >= 0)) {
+        const li = pending.at - dropped;
+        if (li >= 0 && li === lines.length - 1) lines[li] = withState(pending.text, pending.st);
+        else lines.push(`${idx}:${pending.st ? ` ${pending.st}` : ''}`);
+      }
+      pending = undefined;
+      if (level >= 1 && printState) {
+        const full = frameString(frame, env.maps, undefined, env.cur.refs);
+        // Level 2 announces a resumed state with `from X to Y:`; a popped state (all of it
+        // scratched) is then shown again as `Y: state`, a return from a callee is not.
+        if (level >= 2 && from >= 0) lines.push(`\nfrom ${from} to ${idx}: ${full}`);
+        if (!(level >= 2 && fromReturn)) {
+          const st = `${idx}: ${full}`;
+          if (joinState) lines[lines.length - 1] += ` ${st}`;
+          else lines.push(st);
+        }
+        fromReturn = false;
+        printState = false;
         joinState = false;
-        if (!endPath()) return;
+      }
+      env.scratched.regs.clear();
+      env.scratched.slots.clear();
+      // verbose_linfo prints a source line only when it differs from the last one printed.
+      const lt = level >= 1 ? lineText(idx) : undefined;
+      if (lt && lt !== lastLinfo) lines.push(lt);
+      if (lt) lastLinfo = lt;
+      const text = level >= 1 ? (textAt[idx] ??= `${idx}: ${kernelInsnString(ins, mapsLabel(idx))}`) : '';
+      if (level >= 1) lines.push(text);
+      // Like the kernel's rotating log, keep the tail when a path is very long.
+      if (lines.length > MAX_LOG_LINES) {
+        const cut = lines.length - MAX_LOG_LINES / 2;
+        lines.splice(0, cut);
+        dropped += cut;
+      }
+      const lineAt = lines.length - 1;
+      const depthBefore = env.cur.frames.length;
+      const leaving = level >= 1 && ins.opcode === 0x95 && depthBefore > 1 ? curFrame(env.cur) : undefined;
+      const retCallee = leaving ? frameString(leaving, env.maps, undefined, env.cur.refs) : '';
+      const res = step(env, raw, idx, ins, stack, ex);
+      // do_check counts a jump after is_state_visited() ran for it (env->jmps_processed).
+      if ((ins.opcode & 7) === 5 || (ins.opcode & 7) === 6) ex.jmps++;
+      if (level >= 1 && res.kind !== 'exitMain') {
+        const st = frameString(curFrame(env.cur), env.maps, env.scratched, env.cur.refs);
+        // print_insn_state runs when anything was scratched, even if nothing is left to show.
+        // No `; state` after exits, bpf-to-bpf calls (they print caller/callee) and callback calls.
+        const noState = ins.opcode === 0x95 || (ins.opcode === 0x85 && ins.src === 1 && !env.globalStarts?.has(idx + ins.imm + 1)) || isCallbackCall(ins);
+        if ((env.scratched.regs.size || env.scratched.slots.size) && !noState) {
+          // check_cond_jmp_op prints its state itself; other instructions' wait for the next one.
+          const op = ins.opcode & 0xf0;
+          const condJmp = ((ins.opcode & 7) === 5 || (ins.opcode & 7) === 6) && op !== 0x00 && op !== 0x80 && op !== 0x90 && op !== 0xe0;
+          if (!condJmp) pending = { at: lineAt + dropped, text, st };
+          else if (lineAt === lines.length - 1) lines[lineAt] = withState(text, st);
+          // Something (mark_precise) was logged after the instruction: its own line.
+          else lines.push(`${idx}:${st ? ` ${st}` : ''}`);
+        }
+        const fr = env.cur.frames;
+        if (ins.opcode === 0x85 && ins.src === 1 && fr.length > depthBefore) {
+          // check_func_call → setup_func_exit: both frames in full, then the callee's state line.
+          const callee = frameString(fr[fr.length - 1]!, env.maps, undefined, env.cur.refs);
+          // The caller's R0-R5 are already cleared (clear_caller_saved_regs) when the kernel prints.
+          const caller = { ...fr[fr.length - 2]!, regs: fr[fr.length - 2]!.regs.map((r, k) => (k <= 5 ? notInit() : r)) };
+          lines.push('caller:', ` ${frameString(caller, env.maps, undefined, env.cur.refs)}`, 'callee:', ` ${callee}`);
+          if (res.kind === 'next') lines.push(`${res.next}: ${callee}`);
+        } else if (ins.opcode === 0x95 && fr.length < depthBefore && res.kind === 'next') {
+          // prepare_func_exit sets do_print_state: level 2 shows `from exit to return site`.
+          if (level >= 2) printState = fromReturn = true;
+          lines.push('returning from callee:', ` ${retCallee}`, `to caller at ${res.next}:`, ` ${frameString(fr[fr.length - 1]!, env.maps, undefined, env.cur.refs)}`);
+        }
+      }
+      for (const p of res.pushed) {
+        if (ex.cp) ex.cp.branches++;
+        p.cp = ex.cp;
+        p.logPos = lines.length + dropped;
+        if (level === 1) p.logText = text;
+      }
+      if (res.kind === 'next') {
+        from = idx;
+        idx = res.next;
         continue;
       }
+      // Path ended (exit from the entry frame).
+      if (!endPath()) return;
     }
-    if (jmpPoint) pushHist(env);
-    observe?.(idx, env.cur, false, liveRegs[idx]!);
-    const frame = curFrame(env.cur);
-    // print_insn_state of the previous instruction runs here, after is_state_visited (nothing
-    // when the path was pruned or level 2 prints the whole state anyway).
-    if (pending && !(level >= 2 && printState && from >= 0)) {
-      const li = pending.at - dropped;
-      if (li >= 0 && li === lines.length - 1) lines[li] = withState(pending.text, pending.st);
-      else lines.push(`${idx}:${pending.st ? ` ${pending.st}` : ''}`);
-    }
-    pending = undefined;
-    if (level >= 1 && printState) {
-      const full = frameString(frame, env.maps, undefined, env.cur.refs);
-      // Level 2 announces a resumed state with `from X to Y:`; a popped state (all of it
-      // scratched) is then shown again as `Y: state`, a return from a callee is not.
-      if (level >= 2 && from >= 0) lines.push(`\nfrom ${from} to ${idx}: ${full}`);
-      if (!(level >= 2 && fromReturn)) {
-        const st = `${idx}: ${full}`;
-        if (joinState) lines[lines.length - 1] += ` ${st}`;
-        else lines.push(st);
-      }
-      fromReturn = false;
-      printState = false;
-      joinState = false;
-    }
-    env.scratched.regs.clear();
-    env.scratched.slots.clear();
-    // verbose_linfo prints a source line only when it differs from the last one printed.
-    const lt = level >= 1 ? lineText(idx) : undefined;
-    if (lt && lt !== lastLinfo) lines.push(lt);
-    if (lt) lastLinfo = lt;
-    const text = level >= 1 ? (textAt[idx] ??= `${idx}: ${kernelInsnString(ins, mapsLabel(idx))}`) : '';
-    if (level >= 1) lines.push(text);
-    // Like the kernel's rotating log, keep the tail when a path is very long.
-    if (lines.length > MAX_LOG_LINES) {
-      const cut = lines.length - MAX_LOG_LINES / 2;
-      lines.splice(0, cut);
-      dropped += cut;
-    }
-    const lineAt = lines.length - 1;
-    const depthBefore = env.cur.frames.length;
-    const leaving = level >= 1 && ins.opcode === 0x95 && depthBefore > 1 ? curFrame(env.cur) : undefined;
-    const retCallee = leaving ? frameString(leaving, env.maps, undefined, env.cur.refs) : '';
-    const res = step(env, raw, idx, ins, stack, ex);
-    // do_check counts a jump after is_state_visited() ran for it (env->jmps_processed).
-    if ((ins.opcode & 7) === 5 || (ins.opcode & 7) === 6) ex.jmps++;
-    if (level >= 1 && res.kind !== 'exitMain') {
-      const st = frameString(curFrame(env.cur), env.maps, env.scratched, env.cur.refs);
-      // print_insn_state runs when anything was scratched, even if nothing is left to show.
-      // No `; state` after exits, bpf-to-bpf calls (they print caller/callee) and callback calls.
-      const noState = ins.opcode === 0x95 || (ins.opcode === 0x85 && ins.src === 1) || isCallbackCall(ins);
-      if ((env.scratched.regs.size || env.scratched.slots.size) && !noState) {
-        // check_cond_jmp_op prints its state itself; other instructions' wait for the next one.
-        const op = ins.opcode & 0xf0;
-        const condJmp = ((ins.opcode & 7) === 5 || (ins.opcode & 7) === 6) && op !== 0x00 && op !== 0x80 && op !== 0x90 && op !== 0xe0;
-        if (!condJmp) pending = { at: lineAt + dropped, text, st };
-        else if (lineAt === lines.length - 1) lines[lineAt] = withState(text, st);
-        // Something (mark_precise) was logged after the instruction: its own line.
-        else lines.push(`${idx}:${st ? ` ${st}` : ''}`);
-      }
-      const fr = env.cur.frames;
-      if (ins.opcode === 0x85 && ins.src === 1 && fr.length > depthBefore) {
-        // check_func_call → setup_func_exit: both frames in full, then the callee's state line.
-        const callee = frameString(fr[fr.length - 1]!, env.maps, undefined, env.cur.refs);
-        // The caller's R0-R5 are already cleared (clear_caller_saved_regs) when the kernel prints.
-        const caller = { ...fr[fr.length - 2]!, regs: fr[fr.length - 2]!.regs.map((r, k) => (k <= 5 ? notInit() : r)) };
-        lines.push('caller:', ` ${frameString(caller, env.maps, undefined, env.cur.refs)}`, 'callee:', ` ${callee}`);
-        if (res.kind === 'next') lines.push(`${res.next}: ${callee}`);
-      } else if (ins.opcode === 0x95 && fr.length < depthBefore && res.kind === 'next') {
-        // prepare_func_exit sets do_print_state: level 2 shows `from exit to return site`.
-        if (level >= 2) printState = fromReturn = true;
-        lines.push('returning from callee:', ` ${retCallee}`, `to caller at ${res.next}:`, ` ${frameString(fr[fr.length - 1]!, env.maps, undefined, env.cur.refs)}`);
-      }
-    }
-    for (const p of res.pushed) {
-      if (ex.cp) ex.cp.branches++;
-      p.cp = ex.cp;
-      p.logPos = lines.length + dropped;
-      if (level === 1) p.logText = text;
-    }
-    if (res.kind === 'next') {
-      from = idx;
-      idx = res.next;
-      continue;
-    }
-    // Path ended (exit from the entry frame).
-    if (!endPath()) return;
+  } finally {
+    Object.assign(counters, { jmps: ex.jmps, prevJmps: ex.prevJmps, prevInsns: ex.prevInsns });
   }
 }
 

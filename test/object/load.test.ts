@@ -137,7 +137,9 @@ describe('loadObject: globals, subprograms, several programs, legacy maps, struc
     for (const file of variants('callback')) {
       const p = load(file).programs[0]!;
       expect(p.name).toBe('xdp_loop');
-      expect(p.subprograms).toEqual([{ name: 'add_one', start: 13 }]);
+      expect(p.subprograms).toEqual([{ name: 'add_one', start: 13, btfFuncId: expect.any(Number) }]);
+      // Its func_info names the BTF FUNC of the same name (the verifier reads its linkage and prototype).
+      expect(p.btf!.types[p.subprograms[0]!.btfFuncId!]).toMatchObject({ kind: 'func', name: 'add_one' });
       expect([...p.references]).toEqual([[5, { kind: 'func', target: 13 }]]);
       // Slot 5 + imm 8 + 1 = slot 14, where add_one starts (the lddw takes two slots).
       expect(p.insns[5]).toMatchObject({ opcode: OP_LDDW, dst: 2, src: 4, imm: 8, imm2: 0 });
