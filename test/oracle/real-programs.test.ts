@@ -32,7 +32,6 @@ const PACKET_SET = [...PACKETS, ...RUNTS];
  * it fails once the gap is closed: then remove the entry.
  */
 const EXCEPTIONS: ReadonlyMap<string, string> = new Map([
-  ['global_func', 'verifier: a global function is verified on its own, the caller must see its r0 as unknown; xdpts accepts'],
   ['loops_callbacks', "verifier: a bpf_for_each_map_elem callback may read through its key pointer (PTR_TO_MAP_KEY); xdpts refuses 'R2 invalid mem access map_key'"],
   ['rewrite_tx/trim_udp/jumbo-9000', 'no frags in the VM: bpf_xdp_adjust_tail trims the linear part instead of the last frag'],
 ]);
