@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { btfValueLayout, type XdpMdIn } from '../kernel/index';
+import { btfValueLayout, type ValueLayout, type XdpMdIn } from '../kernel/index';
+import type { Btf } from '../btf/index';
 import type { Engine } from '../vm/index';
 import { loadObject, type ObjectSpec, type ProgramSpec } from '../object/index';
 import { XdptsError } from '../util/index';
@@ -71,7 +72,7 @@ export function compileTestFile(file: string, text: string, opts: LoadOptions = 
     maps.set(m.name, {
       spec: m,
       keyLayout: object.btf && m.keyTypeId ? btfValueLayout(object.btf, m.keyTypeId) : undefined,
-      valueLayout: object.btf && m.valueTypeId ? btfValueLayout(object.btf, m.valueTypeId) : undefined,
+      valueLayout: object.btf && m.valueTypeId ? valueLayout(object.btf, m.valueTypeId) : undefined,
     });
   }
   const engineNode = field(top, 'engine');
@@ -102,6 +103,22 @@ export function compileTestFile(file: string, text: string, opts: LoadOptions = 
   const cases: CompiledCase[] = [];
   testsNode.items.forEach((n, i) => cases.push(...compileCase(y, n, i, { base, maps, setupCtx, cpus })));
   return { file, objectPath, objectBytes, object, program, maps, seed, cpus, engine, setup: setupWrites, cases };
+}
+
+/**
+ * The layout of a map's values; a global data map (`.bss`, `.data`, `.rodata`) is typed by its
+ * section's DATASEC, as a struct whose members are the section's variables (`{ packets: 1 }`),
+ * the way bpftool prints such a map with BTF.
+ */
+function valueLayout(btf: Btf, id: number): ValueLayout | undefined {
+  const t = btf.types[id];
+  if (t?.kind !== 'datasec') return btfValueLayout(btf, id);
+  const members = t.vars.flatMap((v) => {
+    const vt = btf.types[v.type];
+    const l = vt?.kind === 'var' ? btfValueLayout(btf, vt.type) : undefined;
+    return vt?.kind === 'var' && l ? [{ name: vt.name, off: v.offset * 8, layout: l }] : [];
+  });
+  return { k: 'struct', size: t.size, members };
 }
 
 function pickProgram(y: YamlFile, object: ObjectSpec, nameNode: YNode | undefined, secNode: YNode | undefined): ProgramSpec {

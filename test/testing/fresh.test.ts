@@ -28,21 +28,38 @@ setup:
 tests:
   - name: first packet from A
     packet: eth()/ipv4(src=10.0.0.1)/udp()
-    expect: { action: XDP_PASS, maps_exact: { seen: { 10.0.0.1: 1, 192.0.2.9: 40 }, last_rand: { 0: ${r1} } }, maps: { fresh.bss: { 0: 1 } } }
+    expect: { action: XDP_PASS, maps_exact: { seen: { 10.0.0.1: 1, 192.0.2.9: 40 }, last_rand: { 0: ${r1} } }, maps: { fresh.bss: { 0: { packets: 1 } } } }
   - name: A again, and B
     packet: eth()/ipv4(src=10.0.0.1)/udp()
-    expect: { action: XDP_DROP, maps: { seen: { 10.0.0.1: 2 }, last_rand: { 0: ${r2} }, fresh.bss: { 0: 2 } } }
+    expect: { action: XDP_DROP, maps: { seen: { 10.0.0.1: 2 }, last_rand: { 0: ${r2} }, fresh.bss: { 0: { packets: 2 } } } }
   - name: B is new
     packet: eth()/ipv4(src=10.0.0.2)/udp()
     expect: { action: XDP_PASS, maps: { seen: { 10.0.0.2: 3 } } }
   - name: fresh, A is new again, B gone, the setup entry back
     fresh: true
     packet: eth()/ipv4(src=10.0.0.1)/udp()
-    expect: { action: XDP_PASS, maps_exact: { seen: { 10.0.0.1: 1, 192.0.2.9: 40 }, last_rand: { 0: ${r1} } }, maps: { fresh.bss: { 0: 1 } } }
+    expect: { action: XDP_PASS, maps_exact: { seen: { 10.0.0.1: 1, 192.0.2.9: 40 }, last_rand: { 0: ${r1} } }, maps: { fresh.bss: { 0: { packets: 1 } } } }
 `);
     const r = runTests({ paths: [file] });
     expect(r.files[0]!.error).toBeUndefined();
     expect(r.files[0]!.cases.map((c) => [c.name, c.failures])).toEqual(r.files[0]!.cases.map((c) => [c.name, []]));
+  });
+
+  it('types global data by its DATASEC: variables by name, as bpftool prints them', () => {
+    const file = join(tmp, 'globals.test.yaml');
+    writeFileSync(file, `object: ${ROOT}/fixtures/testing/progs/fresh.o
+tests:
+  - packet: eth()/arp()
+    expect: { maps: { fresh.rodata: { 0: { salt: 7 } }, fresh.bss: { 0: { packets: 2 } } } }
+  - packet: eth()/arp()
+    expect: { maps: { fresh.bss: { 0: { pakets: 2 } } } }
+`);
+    const r = runTests({ paths: [file] });
+    expect(r.files[0]!.error).toBe(`${file}:6:41: error: value of map 'fresh.bss': no member 'pakets'; the members are packets`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/\n {2}- packet: eth\(\)\/arp\(\)\n {4}expect: \{ maps: \{ fresh.bss: \{ 0: \{ pakets: 2 \} \} \} \}\n$/, '\n'));
+    expect(runTests({ paths: [file] }).files[0]!.cases[0]!.failures).toEqual([
+      { what: 'map fresh.bss[0]', expected: '{"packets":2} (02 00 00 00 00 00 00 00)', actual: '{"packets":1} (01 00 00 00 00 00 00 00)' },
+    ]);
   });
 
   it('gives each case of a file of fresh cases the result it has alone', () => {
