@@ -98,7 +98,9 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact, privileged: boole
   if (old.type === 'SCALAR_VALUE') {
     // Imprecise scalars of a root program's explored state were never relied upon.
     if (!old.precise && privileged && exact === 'not_exact') return true;
-    if (hasAddConst(old.id) !== hasAddConst(cur.id) || (hasAddConst(old.id) && old.off !== cur.off)) return false;
+    // Linked scalars: an id-less old register was independent (a link in cur only adds
+    // constraints); a linked one needs the same kind of link, and the same delta.
+    if (hasAddConst(old.id) ? !hasAddConst(cur.id) || old.off !== cur.off : old.id !== 0 && hasAddConst(cur.id)) return false;
     if (!ids.checkScalar(old.id, cur.id)) return false;
     return rangeWithin(old, cur);
   }
