@@ -3,6 +3,7 @@
  * protects against there (two sentences, for learners), and a suggestion in C terms built from
  * the numbers in the message.
  */
+import type { ExplainSource, Explanation } from './explain';
 
 /** The kind of rule a rejected program broke. */
 export type ExplainCategory =
@@ -196,4 +197,27 @@ export function suggest(cat: ExplainCategory, messages: readonly string[], reg: 
     case 'btf-object':
       return 'Rebuild the object with clang -g -O2 -target bpf and a current libbpf: the metadata does not match the instructions or names a map or function that does not exist.';
   }
+}
+
+const where = (s: ExplainSource | undefined): string => (s ? `${s.file.replace(/^.*\//, '')}:${s.line}` : '');
+
+/** The explanation as text for a learner (`xdpts explain`, the playground). */
+export function explanationText(file: string, e: Explanation): string[] {
+  const lines = [`${file}: ${e.program}: rejected — ${e.title} (${e.category})`];
+  if (e.insn !== undefined) lines.push('', `At insn ${e.insn}: ${e.text ?? ''}${e.source ? `\n  ${where(e.source)}: ${e.source.text}` : ''}`);
+  lines.push('', "The kernel's message:", ...e.message.map((m) => `  ${m}`));
+  lines.push('', `Why: ${e.protects}`);
+  if (e.proven) lines.push('', `Proven: ${e.proven}.`);
+  if (e.chain.length > 0) {
+    lines.push('', 'How the failing value came to be (on the failing path):');
+    let last = '';
+    for (const s of e.chain) {
+      const src = s.source ? `${where(s.source)}: ${s.source.text}` : '';
+      if (src && src !== last) lines.push(`        ; ${src}`);
+      last = src;
+      lines.push(`  ${String(s.insn).padStart(4)}: ${s.text.padEnd(34)} ${s.role}${s.state ? `  [${s.state}]` : ''}`);
+    }
+  }
+  lines.push('', `Suggestion: ${e.suggestion}`);
+  return lines;
 }

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { loadObject, type ObjectSpec, type ProgramSpec } from '../../object';
-import { explainProgram, type ExplainSource, type Explanation } from '../../verifier';
+import { explainProgram, explanationText } from '../../verifier';
 import { EXIT_FAIL, EXIT_OK, out, outJson, runCommand, type CommonOptions } from '../output';
 import { readInput } from './build';
 import { pickProgram } from './run';
@@ -16,29 +16,6 @@ interface ExplainCliOptions extends CommonOptions {
   section?: string;
   progName?: string;
   unprivileged?: boolean;
-}
-
-const where = (s: ExplainSource | undefined): string => (s ? `${s.file.replace(/^.*\//, '')}:${s.line}` : '');
-
-/** The explanation as text for a learner. */
-export function explanationText(file: string, e: Explanation): string[] {
-  const lines = [`${file}: ${e.program}: rejected — ${e.title} (${e.category})`];
-  if (e.insn !== undefined) lines.push('', `At insn ${e.insn}: ${e.text ?? ''}${e.source ? `\n  ${where(e.source)}: ${e.source.text}` : ''}`);
-  lines.push('', "The kernel's message:", ...e.message.map((m) => `  ${m}`));
-  lines.push('', `Why: ${e.protects}`);
-  if (e.proven) lines.push('', `Proven: ${e.proven}.`);
-  if (e.chain.length > 0) {
-    lines.push('', 'How the failing value came to be (on the failing path):');
-    let last = '';
-    for (const s of e.chain) {
-      const src = s.source ? `${where(s.source)}: ${s.source.text}` : '';
-      if (src && src !== last) lines.push(`        ; ${src}`);
-      last = src;
-      lines.push(`  ${String(s.insn).padStart(4)}: ${s.text.padEnd(34)} ${s.role}${s.state ? `  [${s.state}]` : ''}`);
-    }
-  }
-  lines.push('', `Suggestion: ${e.suggestion}`);
-  return lines;
 }
 
 /** Explains one program; shared by `explain` and `verify --explain`. */

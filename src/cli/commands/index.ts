@@ -20,8 +20,9 @@ import { register as prog } from './prog';
 import { register as map } from './map';
 import { register as packetCmd } from './packet';
 import { register as test } from './test';
+import { register as playground } from './playground';
 
 /** A command module registers itself on the program; `setExit` records the exit code. */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [build, disasm, ip, ping, inject, capture, reset, gen, verify, explain, run, netWiring, load, unload, status, features, prog, map, packetCmd, test];
+export const commands: RegisterCommand[] = [build, disasm, ip, ping, inject, capture, reset, gen, verify, explain, run, netWiring, load, unload, status, features, prog, map, packetCmd, test, playground];
