@@ -7,7 +7,8 @@
  *   linear data, 320 bytes for skb_shared_info. Longer input is accepted even for programs
  *   without `xdp.frags`: the rest goes to page frags (up to MAX_SKB_FRAGS = 17 pages, so 73152
  *   bytes in all; more → ENOMEM). The program sees only the linear part
- *   (`data_end - data` = 3520, bpf_xdp_get_buff_len = the whole size).
+ *   (`data_end - data` = 3520, bpf_xdp_get_buff_len = the whole size); helpers reach the frags
+ *   (bpf_xdp_load_bytes/store_bytes across them, bpf_xdp_adjust_tail on the last one).
  * - `data_out` is the packet from `data_meta` to `data_end` plus the frags: metadata the
  *   program added with bpf_xdp_adjust_meta comes first. A user buffer too small for it gives
  *   ENOSPC (bpftool's buffer is 32768 bytes).
@@ -30,8 +31,10 @@ import { BPF_XDP_CPUMAP, BPF_XDP_DEVMAP } from './maps/redirect-slots';
 
 /** MAX_SKB_FRAGS (17 on x86_64 with 4 KiB pages): page frags a test frame may carry. */
 export const MAX_SKB_FRAGS = 17;
+/** PAGE_SIZE: each frag of a test frame is at most one page. */
+const PAGE_SIZE = 4096;
 /** Largest `data_in` an XDP test run accepts: the linear part plus 17 pages. */
-export const XDP_TEST_MAX_INPUT = XDP_MAX_PACKET + MAX_SKB_FRAGS * 4096;
+export const XDP_TEST_MAX_INPUT = XDP_MAX_PACKET + MAX_SKB_FRAGS * PAGE_SIZE;
 /** The output buffer bpftool gives `bpftool prog run` (measured: 32768 bytes). */
 export const BPFTOOL_DATA_SIZE_OUT = 32768;
 /** ifindex of the loopback device the test packet arrives on. */
@@ -103,17 +106,20 @@ export function testRunXdp(kernel: Kernel, prog: LoadedProgram, opts: TestRunOpt
   } else {
     ingress = LOOPBACK_IFINDEX;
   }
-  // What does not fit the linear part goes to frags, untouched by programs (see the header).
-  if (data.length - linear > MAX_SKB_FRAGS * 4096)
+  // What does not fit the linear part goes to page-sized frags (see the header).
+  if (data.length - linear > MAX_SKB_FRAGS * PAGE_SIZE)
     throw new TestRunError(ENOMEM, `test run: data_in of ${data.length} bytes needs more than MAX_SKB_FRAGS (${MAX_SKB_FRAGS}) frags`);
   const packet = meta === 0 && linear === data.length ? data : data.subarray(meta, linear);
   const metaIn = meta === 0 ? undefined : data.subarray(0, meta);
-  const frags = linear < data.length ? data.subarray(linear) : undefined;
+  const frags: Uint8Array[] = [];
+  for (let at = linear; at < data.length; at += PAGE_SIZE) frags.push(data.subarray(at, at + PAGE_SIZE));
   // The VM times a run only when given a repeat (see XdpInput).
   const runs = opts.timed === false && repeat === 1 ? undefined : repeat;
-  const r = kernel.runXdp(prog, { packet, meta: metaIn, ingressIfindex: ingress, rxQueueIndex: queue, repeat: runs }, { cpu: opts.cpu ?? 0, comm: 'xdpts' });
+  const r = kernel.runXdp(prog, { packet, meta: metaIn, ingressIfindex: ingress, rxQueueIndex: queue, repeat: runs, ...(frags.length ? { frags } : {}) }, { cpu: opts.cpu ?? 0, comm: 'xdpts' });
   const metaLen = r.meta.length;
-  const outLen = metaLen + r.packet.length + (frags?.length ?? 0);
+  let fragsLen = 0;
+  for (const f of r.frags) fragsLen += f.length;
+  const outLen = metaLen + r.packet.length + fragsLen;
   if (opts.dataSizeOut !== undefined && outLen > opts.dataSizeOut)
     throw new TestRunError(ENOSPC, `test run: data_out of ${outLen} bytes does not fit the ${opts.dataSizeOut}-byte buffer`);
   // r.packet is the run's own copy: it is data_out as it is unless metadata or frags join it.
@@ -122,7 +128,11 @@ export function testRunXdp(kernel: Kernel, prog: LoadedProgram, opts: TestRunOpt
     dataOut = new Uint8Array(outLen);
     dataOut.set(r.meta, 0);
     dataOut.set(r.packet, metaLen);
-    if (frags) dataOut.set(frags, metaLen + r.packet.length);
+    let at = metaLen + r.packet.length;
+    for (const f of r.frags) {
+      dataOut.set(f, at);
+      at += f.length;
+    }
   }
   const run = new TestRun(r.fault ? 0 : r.r0lo >>> 0, r.fault ? 0 : r.r0hi >>> 0, dataOut, metaLen, r.durationNs, r.fault);
   if (opts.ctx !== undefined) run.ctxIn(opts.ctx, r.packet.length);

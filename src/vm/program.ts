@@ -21,6 +21,8 @@ import { XdptsError } from '../util';
 const NO_HELPERS: HelperTable = { helpers: [] };
 const DEFAULT_MAX_STEPS = 1 << 26;
 const EMPTY = new Uint8Array(0);
+/** The frags of a frame without any (shared: helpers replace the array, never push into it). */
+const NO_FRAGS: Uint8Array[] = [];
 
 class Program implements VmProgram {
   readonly engine: Engine;
@@ -75,6 +77,7 @@ class Program implements VmProgram {
     run.begin(code, true);
     const x = run.xdpState;
     x.load(input.packet, input.meta);
+    x.frags = input.frags ? input.frags.map((f) => f.slice()) : NO_FRAGS;
     x.ingressIfindex = input.ingressIfindex ?? 0;
     x.rxQueueIndex = input.rxQueueIndex ?? 0;
     x.egressIfindex = input.egressIfindex ?? 0;
@@ -108,7 +111,9 @@ class Program implements VmProgram {
     }
     const durationNs = timed ? Math.round(((performance.now() - t0) * 1e6) / repeat) : 0;
     const meta = x.dataMeta === x.data ? EMPTY : x.frame.slice(x.dataMeta, x.data);
-    return new XdpRunResult(lo, hi, fault, x.frame.slice(x.data, x.dataEnd), meta, durationNs);
+    const frags = x.frags;
+    x.frags = NO_FRAGS;
+    return new XdpRunResult(lo, hi, fault, x.frame.slice(x.data, x.dataEnd), meta, frags, durationNs);
   }
 }
 
@@ -140,14 +145,16 @@ class XdpRunResult implements XdpResult {
   readonly action: number;
   readonly packet: Uint8Array;
   readonly meta: Uint8Array;
+  readonly frags: readonly Uint8Array[];
   readonly durationNs: number;
-  constructor(lo: number, hi: number, fault: VmFault | undefined, packet: Uint8Array, meta: Uint8Array, durationNs: number) {
+  constructor(lo: number, hi: number, fault: VmFault | undefined, packet: Uint8Array, meta: Uint8Array, frags: readonly Uint8Array[], durationNs: number) {
     this.r0lo = lo;
     this.r0hi = hi;
     if (fault) this.fault = fault;
     this.action = fault ? XDP_ABORTED : lo >>> 0;
     this.packet = packet;
     this.meta = meta;
+    this.frags = frags;
     this.durationNs = durationNs;
   }
   get r0(): bigint {

@@ -39,6 +39,7 @@ export class XdpState implements XdpBuff {
   ingressIfindex = 0;
   rxQueueIndex = 0;
   egressIfindex = 0;
+  frags: Uint8Array[] = [];
   /** Highest data_end and lowest data_meta seen since the frame was last cleared. */
   hiWater = 0;
   loWater = XDP_PACKET_HEADROOM;

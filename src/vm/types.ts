@@ -146,6 +146,12 @@ export interface XdpBuff {
   readonly ingressIfindex: number;
   readonly rxQueueIndex: number;
   readonly egressIfindex: number;
+  /**
+   * The page frags after the linear part (multi-buffer frames, `skb_shared_info.frags`), each
+   * holding exactly its bytes. Programs reach them only through helpers (bpf_xdp_load_bytes,
+   * bpf_xdp_adjust_tail...), which may replace, shorten or drop them. Empty for most frames.
+   */
+  frags: Uint8Array[];
 }
 
 /** Guest memory of one run, as helpers see it. All checks fault like a program access would. */
@@ -355,6 +361,8 @@ export interface XdpInput {
   readonly ingressIfindex?: number;
   readonly rxQueueIndex?: number;
   readonly egressIfindex?: number;
+  /** Page frags after `packet` (a multi-buffer frame: BPF_PROG_TEST_RUN's data past 3520 bytes). */
+  readonly frags?: readonly Uint8Array[];
   /**
    * Run the program this many times over the same frame, as BPF_PROG_TEST_RUN's `repeat` does
    * (no reset between runs; the result is the last run's) and report the average duration.
@@ -381,6 +389,8 @@ export interface XdpResult extends RunResult {
   readonly packet: Uint8Array;
   /** Bytes `[data_meta, data)` after the run (a copy; empty when none). */
   readonly meta: Uint8Array;
+  /** The frags after the run (empty when the frame had none). */
+  readonly frags: readonly Uint8Array[];
   /**
    * Average wall time of one run in nanoseconds (what test_run reports as `duration`); measured
    * only when `repeat` was given, 0 otherwise.

@@ -33,7 +33,6 @@ const PACKET_SET = [...PACKETS, ...RUNTS];
  */
 const EXCEPTIONS: ReadonlyMap<string, string> = new Map([
   ['loops_callbacks', "verifier: a bpf_for_each_map_elem callback may read through its key pointer (PTR_TO_MAP_KEY); xdpts refuses 'R2 invalid mem access map_key'"],
-  ['rewrite_tx/trim_udp/jumbo-9000', 'no frags in the VM: bpf_xdp_adjust_tail trims the linear part instead of the last frag'],
 ]);
 
 /** A PROG_ARRAY holds program ids, which differ between kernels: only which slots are set counts. */

@@ -38,15 +38,54 @@ export function xdpAdjustHead(c: HelperCall): void {
   c.ret(0);
 }
 
-/** bpf_xdp_adjust_tail(ctx, delta): moves data_end; grown bytes are zeroed; 0 or -EINVAL. */
+/**
+ * bpf_xdp_adjust_tail(ctx, delta): moves the end of the frame; grown bytes are zeroed; 0 or
+ * -EINVAL. A multi-buffer frame changes its last frag instead (bpf_xdp_frags_increase_tail /
+ * bpf_xdp_frags_shrink_tail): it grows into the last frag's page, and shrinks frag by frag from
+ * the end, freeing emptied frags, then the linear part once no frag is left.
+ */
 export function xdpAdjustTail(c: HelperCall): void {
   const x = xdpOf(c);
   const offset = c.args[2]! | 0;
+  if (x.frags.length) return c.ret(offset < 0 ? fragsShrink(x, -offset) : fragsGrow(x, offset));
   const end = x.dataEnd + offset;
   if (end > x.hardEnd || end < x.data + ETH_HLEN) return c.ret(-EINVAL);
   if (offset > 0) x.frame.fill(0, x.dataEnd, end);
   x.dataEnd = end;
   c.ret(0);
+}
+
+/** PAGE_SIZE: a test run's frags are pages (`rxq.frag_size`), each frag starting at offset 0. */
+const FRAG_SIZE = 4096;
+
+function fragsGrow(x: XdpBuff, offset: number): number {
+  const last = x.frags[x.frags.length - 1]!;
+  if (offset > FRAG_SIZE - last.length) return -EINVAL;
+  const grown = new Uint8Array(last.length + offset);
+  grown.set(last);
+  x.frags = [...x.frags.slice(0, -1), grown];
+  return 0;
+}
+
+function fragsShrink(x: XdpBuff, offset: number): number {
+  if (offset > buffLen(x) - ETH_HLEN) return -EINVAL;
+  const frags = [...x.frags];
+  while (frags.length && offset > 0) {
+    const last = frags.pop()!;
+    const cut = Math.min(offset, last.length);
+    offset -= cut;
+    if (cut < last.length) frags.push(last.subarray(0, last.length - cut));
+  }
+  x.frags = frags;
+  if (!frags.length) x.dataEnd -= offset;
+  return 0;
+}
+
+/** xdp_get_buff_len: the linear part and every frag. */
+function buffLen(x: XdpBuff): number {
+  let n = x.dataEnd - x.data;
+  for (const f of x.frags) n += f.length;
+  return n;
 }
 
 /**
@@ -65,13 +104,15 @@ export function xdpAdjustMeta(c: HelperCall): void {
   c.ret(0);
 }
 
-/** bpf_xdp_get_buff_len(ctx): bytes of packet (no fragments in the emulation). */
+/** bpf_xdp_get_buff_len(ctx): bytes of the frame, linear part and frags. */
 export function xdpGetBuffLen(c: HelperCall): void {
-  const x = xdpOf(c);
-  c.ret(x.dataEnd - x.data);
+  c.ret(buffLen(xdpOf(c)));
 }
 
-/** bpf_xdp_load_bytes / store_bytes(ctx, offset, buf, len): 0, -EFAULT or -EINVAL. */
+/**
+ * bpf_xdp_load_bytes / store_bytes(ctx, offset, buf, len): 0, -EFAULT or -EINVAL. The offset
+ * counts from `data` across the linear part and on into the frags (bpf_xdp_copy_buf).
+ */
 export function xdpCopyBytes(store: boolean) {
   return (c: HelperCall): void => {
     const x = xdpOf(c);
@@ -79,15 +120,25 @@ export function xdpCopyBytes(store: boolean) {
     const len = c.u32(4);
     // bpf_xdp_pointer: offsets and lengths are 16-bit quantities; the range must be packet.
     if (offset > 0xffff || len > 0xffff) return c.ret(-EFAULT);
-    if (offset + len > x.dataEnd - x.data) return c.ret(-EINVAL);
+    if (offset + len > buffLen(x)) return c.ret(-EINVAL);
     const [lo, hi] = ptrArg(c, 3);
-    const at = x.data + offset;
-    if (store) {
-      const u8 = c.mem.check(lo, hi, len, false);
-      x.frame.set(u8.subarray(lo >>> 0, (lo >>> 0) + len), at);
-    } else {
-      c.mem.write(lo, hi, x.frame.subarray(at, at + len));
+    const mem = store ? c.mem.check(lo, hi, len, false).subarray(lo >>> 0, (lo >>> 0) + len) : new Uint8Array(len);
+    // The pieces of the frame in order: the linear part, then each frag.
+    let at = offset;
+    let done = 0;
+    for (const [buf, start, size] of [[x.frame, x.data, x.dataEnd - x.data] as const, ...x.frags.map((f) => [f, 0, f.length] as const)]) {
+      if (done === len) break;
+      if (at >= size) {
+        at -= size;
+        continue;
+      }
+      const n = Math.min(size - at, len - done);
+      if (store) buf.set(mem.subarray(done, done + n), start + at);
+      else mem.set(buf.subarray(start + at, start + at + n), done);
+      done += n;
+      at = 0;
     }
+    if (!store) c.mem.write(lo, hi, mem);
     c.ret(0);
   };
 }
