@@ -26,6 +26,13 @@ export interface AssembleOptions {
   readonly endian?: Endian;
   /** Output bare 8-byte instructions instead of an ELF object. */
   readonly raw?: boolean;
+  /**
+   * Write the `.BTF`/`.BTF.ext` clang -g would when the source has no `.BTF` of its own
+   * (default true; false gives exactly what llvm-mc writes).
+   */
+  readonly btf?: boolean;
+  /** Reads the source file a `.file` directive names, for the text of `.loc` line info. */
+  readonly readSource?: (path: string) => string | undefined;
 }
 
 /** The result of {@link assemble}: an ELF object model, or raw instruction bytes. */
@@ -69,7 +76,7 @@ export function assemble(source: string, opts: AssembleOptions): AssembleResult 
     if (a.diagnostics.length) throw new AsmError(sortDiagnostics(a.diagnostics));
     return { kind: 'raw', bytes: bytes!, dialect };
   }
-  const elf = buildElf(a, resolved);
+  const elf = buildElf(a, resolved, opts.btf === false ? undefined : { ...(opts.readSource ? { readSource: opts.readSource } : {}) });
   if (a.diagnostics.length) throw new AsmError(sortDiagnostics(a.diagnostics));
   return { kind: 'elf', elf, dialect };
 }
@@ -148,6 +155,11 @@ function instruction(a: Assembly, stmt: Statement, parse: (t: string) => ParseRe
   const bytes = new Uint8Array(insnWidth(r.insn.opcode) * 8);
   encodeInto(r.insn, new DataView(bytes.buffer), 0, a.endian);
   const at = a.emit(bytes, stmt);
+  if (a.pendingLoc) {
+    a.locs.push({ section: sec.name, offset: at, ...a.pendingLoc });
+    a.pendingLoc = undefined;
+  }
+  a.insnLines.push({ section: sec.name, offset: at, stmt });
   if (r.operand) {
     // Columns of symbolic operands: the operand's name in the text, else the statement start.
     const name = r.operand.kind === 'symbol' ? r.operand.name : r.operand.label;

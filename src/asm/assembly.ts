@@ -95,6 +95,14 @@ export class Assembly {
   readonly maps: MapDecl[] = [];
   readonly diagnostics: Diagnostic[] = [];
   fileSymbol: string | undefined;
+  /** `.file N "dir" "name"`: DWARF file numbers to paths (for `.loc`). */
+  readonly files = new Map<number, string>();
+  /** The last `.loc` not yet attached to an instruction. */
+  pendingLoc: { file: number; line: number; col: number } | undefined;
+  /** `.loc` lines attached to the instruction that follows each (section, byte offset). */
+  readonly locs: { section: string; offset: number; file: number; line: number; col: number }[] = [];
+  /** Every instruction's own source line (line info for files without `.loc`). */
+  readonly insnLines: { section: string; offset: number; stmt: Statement }[] = [];
   /** Labels the assembler made itself (uBPF's implicit `exit`): usable, never emitted as symbols. */
   readonly implicitLabels = new Set<string>();
 

@@ -52,6 +52,16 @@ export function runDirective(a: Assembly, stmt: Statement): void {
     if (lname === '.file') {
       const m = /^\s*"((?:[^"\\]|\\.)*)"\s*$/.exec(rest);
       if (m) a.fileSymbol = m[1];
+      // `.file N ["dir"] "name" [md5 ...] [source ...]`: a DWARF file number for `.loc`.
+      const n = /^\s*(\d+)\s+"((?:[^"\\]|\\.)*)"(?:\s+"((?:[^"\\]|\\.)*)")?/.exec(rest);
+      if (n) {
+        const [dir, name] = n[3] !== undefined ? [n[2]!, n[3]] : ['', n[2]!];
+        a.files.set(Number(n[1]), name.startsWith('/') || dir === '' ? name : `${dir.replace(/\/+$/, '')}/${name}`);
+      }
+    } else if (lname === '.loc') {
+      // `.loc FILE LINE [COL] [options]`: the next instruction's source line (BTF line info).
+      const m = /^\s*(\d+)\s+(\d+)(?:\s+(\d+))?/.exec(rest);
+      if (m) a.pendingLoc = { file: Number(m[1]), line: Number(m[2]), col: Number(m[3] ?? 0) };
     }
     return;
   }

@@ -49,6 +49,7 @@ import {
 } from './assembly';
 import { evalLinear } from './expr';
 import { withSuggestion } from './suggest';
+import { addObjectBtf, type SourceReader } from './btf-synth';
 
 /** What a relocation points at: a named symbol or a section's STT_SECTION symbol. */
 type RelocTarget = { readonly kind: 'symbol'; readonly name: string } | { readonly kind: 'section'; readonly section: string };
@@ -137,11 +138,7 @@ function addMaps(a: Assembly): void {
     attr.type = 'object';
     attr.size = { expr: { kind: 'num', value: BigInt(s.size), col: 1 }, stmt: decl.stmt };
   }
-  const btf = a.section('.BTF');
-  btf.flagsGiven = true;
-  btf.align = 4;
-  a.current = btf;
-  a.emit(built.btf);
+  // The maps' BTF is written with the functions' by addObjectBtf (buildElf).
   a.current = saved;
 }
 
@@ -290,8 +287,15 @@ function resolveData(a: Assembly, f: DataFixup, r: Resolved): void {
   });
 }
 
-/** Builds the ELF model: sections in creation order, symbols as clang makes them, relocations. */
-export function buildElf(a: Assembly, r: Resolved): ElfFile {
+/**
+ * Builds the ELF model: sections in creation order, symbols as clang makes them, relocations;
+ * with `btf`, the `.BTF`/`.BTF.ext` clang -g would write when the source has none (btf-synth.ts).
+ * Runs the BTF step first: its sections come last, as clang's do.
+ */
+export function buildElf(a: Assembly, r: Resolved, btf?: { readSource?: SourceReader }): ElfFile {
+  const labels = labelSymbols(a, r);
+  // Without `btf`, only `.map` declarations get their BTF (BTF-defined maps need it).
+  addObjectBtf(a, btf ? labels : [], btf?.readSource);
   const secs = [...a.sections.values()];
   const index = new Map(secs.map((s, k) => [s.name, k + 1] as const));
   const sections: ElfSection[] = [
@@ -326,7 +330,7 @@ export function buildElf(a: Assembly, r: Resolved): ElfFile {
       symbols.push({ name: '', value: 0, size: 0, bind: STB_LOCAL, type: STT_SECTION, other: 0, section: index.get(s.name)! });
     }
   }
-  for (const sym of labelSymbols(a, r)) {
+  for (const sym of labels) {
     symIndex.set(sym.name, symbols.length);
     symbols.push({ ...sym, section: index.get(sym.sectionName)! });
   }
@@ -353,7 +357,7 @@ export function buildElf(a: Assembly, r: Resolved): ElfFile {
   return { endian: a.endian, machine: EM_BPF, type: 1, flags: 0, sections, symbols, relocSections };
 }
 
-interface LabelSymbol extends Omit<ElfSymbol, 'section'> {
+export interface LabelSymbol extends Omit<ElfSymbol, 'section'> {
   sectionName: string;
 }
 

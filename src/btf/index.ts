@@ -4,5 +4,6 @@ export * from './kinds';
 export { decodeBtf, readBtfHeader, btfEndian, btfString, referencedTypes, type BtfSections } from './decode';
 export { BtfBuilder, encodeBtf } from './encode';
 export { decodeBtfExt } from './ext';
+export { encodeBtfExt } from './ext-encode';
 export * from './layout';
 export { formatBtf, formatBtfType } from './format';

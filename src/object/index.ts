@@ -6,6 +6,7 @@
 export * from './types';
 export { loadObject, objectFromElf, objectNameOf } from './load';
 export { buildMapsSection, cIntTypeSize, KNOWN_INT_TYPES, type MapDeclaration, type MapsSection } from './maps-builder';
+export { buildObjectBtf, type FuncDeclaration, type LineDeclaration, type ObjectBtfInput } from './btf-writer';
 export { SECTION_DEFS, sectionDef, sectionMatches, BPF_ATTACH, BPF_F_XDP_HAS_FRAGS, type SectionDef } from './sections';
 export { collectMaps, internalMapName, globalDataKind, BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BPF_F_MMAPABLE, type MapLocation } from './maps';
 export * from '../elf/types';

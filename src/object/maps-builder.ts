@@ -43,15 +43,18 @@ export interface MapsSection {
   symbols: { name: string; offset: number; size: number }[];
 }
 
-/** A C type as bpf_helpers.h's macros spell it. */
-type CType =
+/** A C type as bpf_helpers.h's macros (or a function's signature) spell it; `void` is type id 0. */
+export type CType =
+  | { k: 'void' }
   | { k: 'int'; name: string; size: number; encoding: number }
   | { k: 'typedef'; name: string; of: CType }
   | { k: 'ptr'; to: CType }
-  | { k: 'array'; of: CType; n: number };
+  | { k: 'array'; of: CType; n: number }
+  | { k: 'struct'; name: string; size: number; members: readonly { name: string; type: CType; bitOffset: number }[] };
 
 const int = (name: string, size: number, encoding = 0): CType => ({ k: 'int', name, size, encoding });
-const C_INT = int('int', 4, BTF_INT_SIGNED);
+/** C `int`. */
+export const C_INT = int('int', 4, BTF_INT_SIGNED);
 const BASE: Record<string, CType> = {
   char: int('char', 1, BTF_INT_SIGNED),
   'signed char': int('signed char', 1, BTF_INT_SIGNED),
@@ -105,7 +108,7 @@ for (const bits of [8, 16, 32, 64]) {
 }
 
 /** The C type of an integer type name, or undefined when the name is not one xdpts knows. */
-function cTypeOf(name: string): CType | undefined {
+export function cTypeOf(name: string): CType | undefined {
   const n = name.trim().replace(/\s+/g, ' ');
   return KERNEL[n] ?? BASE[n] ?? BASE[ALIASES[n] ?? ''];
 }
@@ -124,18 +127,28 @@ const keyOf = (t: CType): string => JSON.stringify(t);
 
 /**
  * Emulates BTFDebug's type visiting over a BtfBuilder: ids in LLVM's order, deduplicated.
- * Pointer and typedef entries are added first and patched once their target has an id.
+ * Pointer and typedef entries are added first and patched once their target has an id; a struct
+ * takes its id before its members' types (BTFDebug::visitStructType adds the struct, then visits
+ * each member).
  */
-class Visitor {
+export class TypeVisitor {
   readonly b = new BtfBuilder();
   private readonly ids = new Map<string, number>();
   private indexType = 0;
 
   visit(t: CType): number {
+    if (t.k === 'void') return 0;
     const key = keyOf(t);
     const have = this.ids.get(key);
     if (have !== undefined) return have;
     switch (t.k) {
+      case 'struct': {
+        const entry: BtfType = { kind: 'struct', name: t.name, size: t.size, kflag: false, members: [] };
+        const id = this.b.add(entry);
+        this.ids.set(key, id);
+        for (const m of t.members) (entry as { members: unknown[] }).members.push({ name: m.name, type: this.visit(m.type), bitOffset: m.bitOffset, bitSize: 0 });
+        return id;
+      }
       case 'int': {
         const id = this.b.add({ kind: 'int', name: t.name, size: t.size, encoding: t.encoding, bitOffset: 0, bits: t.size * 8 });
         this.ids.set(key, id);
@@ -176,7 +189,22 @@ function checkU32(v: number, what: string, map: string): number {
  * @throws ObjectError for an unknown key/value type name or an out-of-range number.
  */
 export function buildMapsSection(decls: readonly MapDeclaration[], endian: Endian): MapsSection {
-  const v = new Visitor();
+  const v = new TypeVisitor();
+  const { vars, symbols, size } = visitMaps(v, decls);
+  if (decls.length > 0) v.b.add(mapsDatasec(vars));
+  return { btf: v.b.encode(endian), mapsData: new Uint8Array(size), symbols };
+}
+
+/** The `.maps` DATASEC over the maps' VARs (offsets 0, size 0: libbpf fills them in from the symbols). */
+export function mapsDatasec(vars: readonly { id: number; size: number }[]): BtfType {
+  return { kind: 'datasec', name: '.maps', size: 0, vars: vars.map((x) => ({ type: x.id, offset: 0, size: x.size })) };
+}
+
+/**
+ * Adds the types of BTF-defined maps to `v` in clang's order (member types, struct, VAR per map)
+ * and lays them out in `.maps`; the DATASEC is left to the caller (BTFDebug adds DATASECs last).
+ */
+export function visitMaps(v: TypeVisitor, decls: readonly MapDeclaration[]): { vars: { id: number; size: number }[]; symbols: MapsSection['symbols']; size: number } {
   const vars: { id: number; size: number }[] = [];
   const symbols: MapsSection['symbols'] = [];
   let offset = 0;
@@ -213,6 +241,5 @@ export function buildMapsSection(decls: readonly MapDeclaration[], endian: Endia
     symbols.push({ name: d.name, offset, size });
     offset += size;
   }
-  if (decls.length > 0) v.b.add({ kind: 'datasec', name: '.maps', size: 0, vars: vars.map((x) => ({ type: x.id, offset: 0, size: x.size })) });
-  return { btf: v.b.encode(endian), mapsData: new Uint8Array(offset), symbols };
+  return { vars, symbols, size: offset };
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm';
 import { writeElf, type ElfFile } from '../../src/object';
 import { decode, encode } from '../../src/isa';
+import { decodeBtf, decodeBtfExt } from '../../src/btf';
 import { AsmError } from '../../src/util';
 import { tools, needs } from '../helpers/tools';
 import { scratch } from './oracle';
@@ -77,7 +78,7 @@ describe('golden encodings', () => {
 describe('objects as clang makes them', () => {
   it('builds programs/counter.asm: program, BTF map, license, relocation', () => {
     const f = elf(read('programs/counter.asm'));
-    expect(f.sections.map((s) => s.name)).toEqual(['', '.text', 'xdp', 'license', '.maps', '.BTF']);
+    expect(f.sections.map((s) => s.name)).toEqual(['', '.text', 'xdp', 'license', '.maps', '.BTF', '.BTF.ext']);
     expect(symbol(f, 'count_packets')).toMatchObject({ bind: 1, type: 2, value: 0, size: 96 });
     expect(symbol(f, 'pkt_count')).toMatchObject({ bind: 1, type: 1, value: 0, size: 32 });
     expect(symbol(f, 'LICENSE')).toMatchObject({ bind: 1, type: 1, size: 4 });
@@ -90,7 +91,12 @@ describe('objects as clang makes them', () => {
   it('builds the same object from the uBPF twin of the counter', () => {
     const a = elf(read('programs/counter.asm'));
     const b = elf(read('fixtures/asm/counter_ubpf.asm'));
-    for (const name of ['xdp', 'license', '.maps', '.BTF']) expect(hex(section(b, name).data)).toBe(hex(section(a, name).data));
+    for (const name of ['xdp', 'license', '.maps']) expect(hex(section(b, name).data)).toBe(hex(section(a, name).data));
+    // The same types and function info; the line info names each file's own lines.
+    expect(decodeBtf(section(b, '.BTF').data)).toEqual(decodeBtf(section(a, '.BTF').data));
+    const ext = (f: ElfFile) => decodeBtfExt(section(f, '.BTF.ext').data, section(f, '.BTF').data);
+    expect([...ext(b).funcInfo]).toEqual([...ext(a).funcInfo]);
+    expect(ext(b).lineInfo.get('xdp')!.map((l) => l.insnOff)).toEqual(ext(a).lineInfo.get('xdp')!.map((l) => l.insnOff));
     expect(b.symbols).toEqual(a.symbols);
   });
 

@@ -7,6 +7,7 @@ import {
   BtfBuilder,
   decodeBtf,
   decodeBtfExt,
+  encodeBtfExt,
   encodeBtf,
   formatBtf,
   readBtfHeader,
@@ -235,6 +236,28 @@ describe('.BTF.ext', () => {
     const b = decodeBtfExt(sectionOf(be, '.BTF.ext')!, sectionOf(be, '.BTF')!);
     expect([...b.funcInfo]).toEqual([...a.funcInfo]);
     expect([...b.lineInfo.keys()]).toEqual([...a.lineInfo.keys()]);
+  });
+  it('re-encodes every clang-made .BTF.ext (clang-19 and -14, both byte orders) to the same bytes', () => {
+    let n = 0;
+    for (const o of FIXTURE_OBJECTS) {
+      const btfBytes = sectionOf(o.bytes, '.BTF')!;
+      const extBytes = sectionOf(o.bytes, '.BTF.ext')!;
+      const hdr = readBtfHeader(btfBytes);
+      const strings = new BtfBuilder(hdr.strings);
+      const ext = decodeBtfExt(extBytes, btfBytes);
+      const again = encodeBtfExt(ext, (s) => strings.stringOffset(s), hdr.endian);
+      // clang-14 writes the 24-byte header when there are no CO-RE relocations; clang-19 always 32.
+      const hdrLen = new DataView(extBytes.buffer, extBytes.byteOffset).getUint32(4, hdr.endian === 'le');
+      if (hdrLen === 32) {
+        expect(Buffer.from(again).toString('hex'), o.file).toBe(Buffer.from(extBytes).toString('hex'));
+        n++;
+      }
+      expect([...decodeBtfExt(again, btfBytes).lineInfo], o.file).toEqual([...ext.lineInfo]);
+      expect([...decodeBtfExt(again, btfBytes).funcInfo], o.file).toEqual([...ext.funcInfo]);
+      // Every string the records name was already in the table: nothing new was interned.
+      expect(strings.encode(hdr.endian).length, o.file).toBe(24 + hdr.strings.length);
+    }
+    expect(n).toBeGreaterThanOrEqual(18);
   });
 });
 

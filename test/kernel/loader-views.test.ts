@@ -81,7 +81,7 @@ describe('bpftool prog show', () => {
         xdpObject(
           'count_packets',
           'r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = pkt_count ll\ncall bpf_map_lookup_elem\nif r0 == 0 goto +2\nr1 = 1\nlock *(u64 *)(r0 + 0) += r1\nr0 = 2\nexit',
-          { maps: ['.map pkt_count, type=array, key=__u32, value=__u64, max_entries=1'] },
+          { maps: ['.map pkt_count, type=array, key=__u32, value=__u64, max_entries=1'], btf: false },
         ),
       ],
     ]);

@@ -9,7 +9,7 @@ import { createNetState, linkAddVeth, linkSetUp, netnsAdd, Network, ROOT_NS, typ
 import { topologyOf } from '../../src/cli/commands/net-wiring';
 
 /** Assembles `body` as the program `name` in section `section` (with optional `.map` lines) into ELF bytes. */
-export function xdpObject(name: string, body: string, opts: { section?: string; maps?: string[] } = {}): Uint8Array {
+export function xdpObject(name: string, body: string, opts: { section?: string; maps?: string[]; btf?: false } = {}): Uint8Array {
   const src = [
     ...(opts.maps ?? []),
     `.section ${opts.section ?? 'xdp'},"ax",@progbits`,
@@ -19,7 +19,7 @@ export function xdpObject(name: string, body: string, opts: { section?: string; 
     '.license "GPL"',
     '',
   ].join('\n');
-  const r = assemble(src, { file: `${name}.s` });
+  const r = assemble(src, { file: `${name}.s`, ...(opts.btf === false ? { btf: false } : {}) });
   if (r.kind !== 'elf') throw new Error('expected an ELF object');
   return writeElf(r.elf);
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { basename, extname, join, dirname } from 'node:path';
 import { assemble } from '../../asm';
@@ -22,6 +22,8 @@ interface BuildOptions extends CommonOptions {
   cc?: string;
   cflags?: string;
   verbose?: boolean;
+  /** False with --no-btf. */
+  btf?: boolean;
 }
 
 /** Reads a file the user named, turning a missing file into a usage error (exit 2). */
@@ -87,7 +89,11 @@ export function buildFile(input: string, opts: BuildOptions): Record<string, unk
     return summarize(output, 'elf', readFileSync(output));
   }
   const source = readInput(input).toString('utf8');
-  const result = assemble(source, { file: input, endian, ...(dialect ? { dialect } : {}), raw: opts.raw === true });
+  const readSource = (path: string): string | undefined => {
+    for (const p of [path, join(dirname(input), path)]) if (existsSync(p) && statSync(p).isFile()) return readFileSync(p, 'latin1');
+    return undefined;
+  };
+  const result = assemble(source, { file: input, endian, ...(dialect ? { dialect } : {}), raw: opts.raw === true, btf: opts.btf !== false, readSource });
   if (result.kind === 'raw') {
     const output = opts.output ?? `${stem}.bin`;
     writeFileSync(output, result.bytes);
@@ -127,6 +133,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .argument('<file>', 'source: .asm/.s (assembly) or .c (handed to clang)')
     .option('-o, --output <file>', 'output path (default: the input name with .o, or .bin with --raw)')
     .option('--raw', 'write bare 8-byte instructions, no ELF')
+    .option('--no-btf', "assembly: write only what llvm-mc writes (no .BTF/.BTF.ext function and line info, which clang -g writes and libxdp's dispatcher needs)")
     .option('--target <target>', 'bpfel (little-endian, default) or bpfeb (big-endian)')
     .option('--dialect <dialect>', 'force the assembly syntax: llvm or ubpf (default: detected per file)')
     .option('--cc <clang>', 'the clang to use for C input')

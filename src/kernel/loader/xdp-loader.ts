@@ -24,6 +24,7 @@ import type { LoadArgs, UnloadArgs } from './args';
 import { shortUsage } from './args';
 import { layoutOf } from './btf-value';
 import { errnoExit, failure, success, usageFailure, type ToolOutcome } from './outcome';
+import { freplaceRefusal, slotFunction } from './freplace';
 import { LEGACY_MAPS_HINT, hasLegacyMaps } from './legacy-maps';
 
 const EACCES = 13;
@@ -162,7 +163,7 @@ export class XdpLoader {
 
   private attachMulti(dev: XdpDevice, args: LoadArgs, opened: Opened[]): ToolOutcome {
     const mode: XdpMode = XdpManager.resolveMode(dev, args.mode);
-    const useDispatcher = mode !== 'hw' && this.env.dispatcher !== false && this.env.bpffs !== false;
+    let useDispatcher = mode !== 'hw' && this.env.dispatcher !== false && this.env.bpffs !== false;
     const existing = this.mgr.rxAttachment(dev.ns, dev.ifindex);
     if (mode === 'hw') {
       const hw = this.mgr.attachment(dev.ns, dev.ifindex, 'hw');
@@ -175,18 +176,13 @@ export class XdpLoader {
     }
     if (!useDispatcher && mode !== 'hw') {
       // Legacy path: the kernel's own attach errors (EBUSY for the same mode, EEXIST for the other).
-      if (opened.length > 1) {
-        throw attachFailed(args.ifname, EOPNOTSUPP, [
-          ` libxdp: Can't fall back to legacy load with ${opened.length} programs`,
-          'This means that the kernel does not support the features needed',
-          'by the multiprog dispatcher, either because it is too old entirely,',
-          'or because it is not yet supported on the current architecture.',
-          '',
-        ]);
-      }
+      if (opened.length > 1) throw attachFailed(args.ifname, EOPNOTSUPP, [` libxdp: Can't fall back to legacy load with ${opened.length} programs`, ...DISPATCHER_FEATURE_ERR, '']);
     }
     const existingComps = existing?.dispatcher?.components ?? [];
     if (useDispatcher && existingComps.length + opened.length > MAX_DISPATCHER_ACTIONS) throw attachFailed(args.ifname, E2BIG);
+    // What libxdp printed on the way (kept in front of whatever happens next).
+    const notes: string[] = [];
+    if (useDispatcher && !this.linkable(args, opened, existingComps, notes)) useDispatcher = false;
 
     // Load the programs (the verifier runs here); on failure nothing stays loaded.
     const loaded: LoadedProgram[] = [];
@@ -196,7 +192,7 @@ export class XdpLoader {
       if (mode === 'hw') throw attachFailed(args.ifname, EINVAL); // no emulated device can offload
       if (!useDispatcher) {
         this.attachOrFail(dev, args.ifname, loaded[0]!.id, mode, { noexist: true });
-        return success([], { ifname: dev.name, mode, dispatcher: false, programs: loaded.map((p) => ({ id: p.id, name: p.funcName, tag: p.tag })) });
+        return success([], { ifname: dev.name, mode, dispatcher: false, programs: loaded.map((p) => ({ id: p.id, name: p.funcName, tag: p.tag })) }, notes);
       }
       const added: DispatcherComponent[] = opened.map((o, i) => ({
         progId: loaded[i]!.id,
@@ -218,10 +214,41 @@ export class XdpLoader {
       }
       for (const m of made) if (this.mgr.kernel.map(m.id) && !this.mgr.kernel.mapsInUse().has(m.id)) this.mgr.kernel.deleteMap(m.id);
       this.mgr.forgetFreedMaps();
-      if (e instanceof LoadFailure) throw e;
-      if (e instanceof XdpError) throw attachFailed(args.ifname, e.errno);
+      if (e instanceof LoadFailure) throw new LoadFailure({ ...e.outcome, stderr: [...notes, ...e.outcome.stderr] });
+      if (e instanceof XdpError) throw attachFailed(args.ifname, e.errno, notes);
       throw e;
     }
+  }
+
+  /**
+   * libxdp's checks as it links each program into a new dispatcher, in run order
+   * (`xdp_multiprog__generate` → `xdp_multiprog__link_prog`): an object without BTF "can't be
+   * loaded as multiprog" (EOPNOTSUPP: one program falls back to a direct attach, several fail),
+   * and the kernel refuses the freplace load of a program without func info or whose signature
+   * does not match the slot (EINVAL, freplace.ts). Returns false for the fallback; throws a
+   * LoadFailure for a refusal.
+   */
+  private linkable(args: LoadArgs, opened: Opened[], existing: readonly DispatcherComponent[], notes: string[]): boolean {
+    const pending = opened.map((o, i): DispatcherComponent => ({ progId: -1 - i, name: o.prog.name, runPrio: o.runPrio, chainCallActions: o.chainCallActions, insnCount: o.prog.insns.length, tag: '', loadTime: 0 }));
+    const order = orderComponents(existing, pending);
+    for (const [slot, c] of order.entries()) {
+      if (c.progId >= 0) continue; // already linked: it has BTF
+      const o = opened[-1 - c.progId]!;
+      if (!o.spec.btf) {
+        notes.push(` libxdp: Program ${o.prog.name} has no BTF information, so we can't load it as multiprog`);
+        if (opened.length === 1) {
+          if (args.verbose) notes.push(' libxdp: Falling back to loading single prog without dispatcher');
+          return false;
+        }
+        throw attachFailed(args.ifname, EOPNOTSUPP, [...notes, ` libxdp: Can't fall back to legacy load with ${opened.length} programs`, ...DISPATCHER_FEATURE_ERR, '']);
+      }
+      const refusal = freplaceRefusal(o.spec, o.prog, slotFunction(slot, order.length));
+      if (refusal) {
+        const log = args.verbose >= 2 ? libbpfLoadFailed(o.prog.name, o.file, EINVAL, [refusal, PROCESSED_NOTHING]) : [];
+        throw attachFailed(args.ifname, EINVAL, [...notes, ...log]);
+      }
+    }
+    return true;
   }
 
   private attachOrFail(dev: XdpDevice, ifname: string, progId: number, mode: XdpMode, flags: { noexist?: boolean; expectedOld?: number }, disp?: XdpAttachment['dispatcher']): void {
@@ -288,17 +315,7 @@ export class XdpLoader {
       p = k.loadProgramSpec({ ...o.prog, type: BPF_PROG_TYPE_XDP }, o.spec.maps, maps, { logLevel: args.verbose >= 2 ? 2 : 1 });
     } catch (e) {
       if (e instanceof VerifierError) {
-        const pre =
-          args.verbose >= 2
-            ? [
-                `  libbpf: prog '${o.prog.name}': BPF program load failed: Permission denied`,
-                `  libbpf: prog '${o.prog.name}': -- BEGIN PROG LOAD LOG --`,
-                ...e.log.replace(/\n$/, '').split('\n'),
-                '-- END PROG LOAD LOG --',
-                `  libbpf: prog '${o.prog.name}': failed to load: -13`,
-                `  libbpf: failed to load object '${o.file}'`,
-              ]
-            : [];
+        const pre = args.verbose >= 2 ? libbpfLoadFailed(o.prog.name, o.file, EACCES, e.log.replace(/\n$/, '').split('\n')) : [];
         throw attachFailed(args.ifname, EACCES, pre);
       }
       if (e instanceof XdptsError) throw attachFailed(args.ifname, EINVAL, args.verbose >= 2 ? [`  libbpf: prog '${o.prog.name}': ${e.message}`] : []);
@@ -375,6 +392,28 @@ export class XdpLoader {
   statusJson(dev: XdpDevice): unknown {
     return deviceStatusJson(this.mgr, dev);
   }
+}
+
+/** libxdp's `dispatcher_feature_err`, printed after "Can't fall back to legacy load". */
+const DISPATCHER_FEATURE_ERR = [
+  'This means that the kernel does not support the features needed',
+  'by the multiprog dispatcher, either because it is too old entirely,',
+  'or because it is not yet supported on the current architecture.',
+];
+
+/** The verifier's statistics line when it stopped before looking at any instruction. */
+const PROCESSED_NOTHING = 'processed 0 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0';
+
+/** What libbpf prints (xdp-loader -vv) when the kernel refuses a program load, with its log. */
+function libbpfLoadFailed(prog: string, file: string, errno: number, log: string[]): string[] {
+  return [
+    `  libbpf: prog '${prog}': BPF program load failed: ${STRERROR[errno] ?? `errno ${errno}`}`,
+    `  libbpf: prog '${prog}': -- BEGIN PROG LOAD LOG --`,
+    ...log,
+    '-- END PROG LOAD LOG --',
+    `  libbpf: prog '${prog}': failed to load: -${errno}`,
+    `  libbpf: failed to load object '${file}'`,
+  ];
 }
 
 /** Whether a pinned map can be reused for a map definition (libbpf `map_is_reuse_compat`). */
