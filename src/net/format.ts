@@ -40,9 +40,17 @@ export function linkFlags(state: NetState, ns: NetnsState, iface: IfaceState): s
   return f;
 }
 
+/**
+ * IF_OPER_* as the kernel computes it (net/core/link_watch.c default_operstate): an up device
+ * without carrier is LOWERLAYERDOWN when its iflink (a veth's peer ifindex) differs from its own
+ * ifindex, DOWN otherwise — so a veth whose peer happens to have the same ifindex in another
+ * namespace says DOWN.
+ */
 function operstate(state: NetState, iface: IfaceState): string {
   if (iface.kind === 'loopback') return iface.up ? 'UNKNOWN' : 'DOWN';
-  return hasCarrier(state, iface) ? 'UP' : 'DOWN';
+  if (!iface.up) return 'DOWN';
+  if (hasCarrier(state, iface)) return 'UP';
+  return iface.peer && iface.peer.ifindex !== iface.ifindex ? 'LOWERLAYERDOWN' : 'DOWN';
 }
 
 function qdiscOf(iface: IfaceState): string {

@@ -16,3 +16,5 @@ export * from './addr6';
 export { output6, type Output6 } from './stack6';
 export { icmp6ErrorText } from './ping6';
 export * from './format6';
+export { onelineRecords, onelineAddrs, detailsText, detailsJson, withDetails } from './format-more';
+export { routeGet, type RouteGetAnswer } from './route-get';

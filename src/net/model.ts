@@ -207,14 +207,16 @@ function allocIfindex(ns: NetnsState, wanted?: number): number {
 }
 
 /** `ip link add NAME type veth peer name PEER [netns NS]`; the peer is registered first (lower ifindex in one namespace). */
-export function linkAddVeth(state: NetState, nsName: string, name: string, peerName: string, peerNsName?: string): void {
-  const ns = getNetns(state, nsName);
-  let peerNs = ns;
-  if (peerNsName !== undefined) {
-    const found = findNetns(state, peerNsName);
-    if (!found) throw new NetError(`Error: argument "${peerNsName}" is wrong: Invalid "netns" value\n`, 255, 'EINVAL');
-    peerNs = found;
-  }
+export function linkAddVeth(state: NetState, nsName: string, name: string, peerName: string, peerNsName?: string, devNsName?: string): void {
+  const netnsArg = (n: string): NetnsState => {
+    const found = findNetns(state, n);
+    if (!found) throw new NetError(`Error: argument "${n}" is wrong: Invalid "netns" value\n`, 255, 'EINVAL');
+    return found;
+  };
+  // `ip link add NAME netns NS1 type veth peer name PEER netns NS2`: each end where it is told to
+  // go; a peer without `netns` stays in the caller's namespace (veth_newlink: rtnl_link_get_net(src_net)).
+  const ns = devNsName !== undefined ? netnsArg(devNsName) : getNetns(state, nsName);
+  const peerNs = peerNsName !== undefined ? netnsArg(peerNsName) : getNetns(state, nsName);
   checkIfname(name);
   checkIfname(peerName);
   if (findIface(ns, name) || findIface(peerNs, peerName) || (peerNs === ns && name === peerName)) {

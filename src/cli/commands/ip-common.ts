@@ -2,7 +2,7 @@
  * What every `ip OBJECT` command shares: iproute2's word matching and argument errors, the
  * global options, and how a `show` prints (text or -j) without writing the state back.
  */
-import { getNetns, NetError } from '../../net/index';
+import { getNetns, NetError, onelineRecords } from '../../net/index';
 import { out, outJson } from '../output';
 import { withNet, type NetSession } from './net-session';
 
@@ -19,6 +19,10 @@ export interface IpGlobals {
   brief: boolean;
   family?: 'inet' | 'inet6';
   stats: boolean;
+  /** `-o`: one line per record. */
+  oneline?: boolean;
+  /** `-d`: device details. */
+  details?: boolean;
 }
 
 /** iproute2's error for a word it cannot place. */
@@ -51,6 +55,8 @@ export function devArg(args: string[]): { dev?: string; rest: string[] } {
 export interface ShowView {
   json(): unknown;
   lines(): Iterable<string>;
+  /** How `-o` joins the lines (default: continuation lines onto their record, after `\`). */
+  oneline?: (lines: Iterable<string>) => string[];
 }
 
 /**
@@ -62,7 +68,7 @@ export function showIn(g: IpGlobals, view: (s: NetSession, ns: ReturnType<typeof
     (s) => {
       const v = view(s, getNetns(s.state, g.ns));
       if (g.json) outJson(v.json());
-      else for (const l of v.lines()) out(l);
+      else for (const l of g.oneline ? (v.oneline ?? onelineRecords)(v.lines()) : v.lines()) out(l);
       return 0;
     },
     { readonly: true },

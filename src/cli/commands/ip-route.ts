@@ -18,6 +18,7 @@ import {
   routeDel,
   routes6Json,
   routesJson,
+  routeGet,
 } from '../../net/index';
 import { err } from '../output';
 import { devArg, garbage, matches, need, showIn, type IpGlobals } from './ip-common';
@@ -52,6 +53,26 @@ export async function ipRoute(args: string[], g: IpGlobals): Promise<number> {
     const isAdd = matches(cmd, 'add');
     await withNet((s) => (isAdd ? routeAdd(s.state, g.ns, dst!, o) : routeDel(s.state, g.ns, dst!, o)));
     return 0;
+  }
+  if (matches(cmd, 'get')) {
+    // ip route get [to] ADDR [from SRC] [oif|dev DEV]
+    let to: string | undefined;
+    const o: { from?: string; dev?: string } = {};
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === 'from') o.from = need(args, ++i, 'from');
+      else if (a === 'oif' || a === 'dev') o.dev = need(args, ++i, 'dev');
+      else if (a === 'to') to = need(args, ++i, 'to');
+      else if (to === undefined) to = a;
+      else throw garbage(a);
+    }
+    if (to === undefined) throw new NetError('need at least a destination address', 1, 'EINVAL');
+    return showIn(g, (s, ns) => {
+      if (o.dev !== undefined) requireIface(ns, o.dev);
+      const r = routeGet(s.state, ns, to!, o);
+      if (r.warning) err(r.warning);
+      return { json: () => [r.json], lines: () => r.lines };
+    });
   }
   err(`Command "${cmd}" is unknown, try "ip route help".`);
   return 255;

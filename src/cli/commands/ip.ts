@@ -31,6 +31,9 @@ import {
   NetError,
   requireIface,
   ROOT_NS,
+  detailsJson,
+  onelineAddrs,
+  withDetails,
 } from '../../net/index';
 import { IP_XDP_KEYWORDS, type IpXdpRequest } from '../../kernel/index';
 import { err, out, outJson, runCommand } from '../output';
@@ -102,6 +105,8 @@ export async function ipMain(argv: string[], nsName: string, jsonFlag: boolean):
     else if (o === '-s' || o === '-stats' || o === '-statistics') g.stats = true;
     else if (o === '-4' || o === '-6') g.family = o === '-4' ? 'inet' : 'inet6';
     else if (o === '-p' || o === '-pretty') continue;
+    else if (o === '-o' || matches(o.slice(1), 'oneline')) g.oneline = true;
+    else if (o === '-d' || matches(o.slice(1), 'details')) g.details = true;
     else if (matches(o.slice(1), 'help') || o === '-h') {
       err(IP_USAGE);
       return 255;
@@ -210,21 +215,30 @@ async function ipLink(args: string[], g: IpGlobals): Promise<number> {
     return showIn(g, (s, ns) => {
       const ifaces = selectIfaces(ns, name, up);
       return {
-        json: () => linksJson(s.state, ns, ifaces, s.xdpInfo, g.stats),
-        lines: () => (g.brief ? formatLinksBrief(s.state, ns, ifaces) : formatLinks(s.state, ns, ifaces, s.xdpInfo, g.stats)),
+        json: () => linksJson(s.state, ns, ifaces, s.xdpInfo, g.stats).map((o, k) => (g.details ? { ...o, ...detailsJson(ifaces[k]!) } : o)),
+        lines: () =>
+          g.brief
+            ? formatLinksBrief(s.state, ns, ifaces)
+            : g.details
+              ? ifaces.flatMap((i) => withDetails(formatLinks(s.state, ns, [i], s.xdpInfo, g.stats), i, true))
+              : formatLinks(s.state, ns, ifaces, s.xdpInfo, g.stats),
       };
     });
   }
   if (matches(cmd, 'add')) {
-    // ip link add [name] NAME type veth peer [name] PEER [netns NS]
+    // ip link add [name] NAME [netns NS] type veth peer [name] PEER [netns NS]
     let name: string | undefined;
     let type: string | undefined;
     let peer: string | undefined;
     let peerNs: string | undefined;
+    let devNs: string | undefined;
     let i = 0;
     while (i < args.length && args[i] !== 'type') {
-      if (args[i] === 'name' || args[i] === 'dev') i++;
-      name = args[i];
+      if (args[i] === 'netns') devNs = need(args, ++i, 'netns');
+      else {
+        if (args[i] === 'name' || args[i] === 'dev') i++;
+        name = args[i];
+      }
       i++;
     }
     if (args[i] === 'type') type = args[++i];
@@ -251,7 +265,7 @@ async function ipLink(args: string[], g: IpGlobals): Promise<number> {
         while (findIface(ns, `veth${k}`) || `veth${k}` === name) k++;
         pn = `veth${k}`;
       }
-      linkAddVeth(s.state, g.ns, name!, pn, peerNs);
+      linkAddVeth(s.state, g.ns, name!, pn, peerNs, devNs);
     });
     return 0;
   }
@@ -339,7 +353,13 @@ async function ipAddr(args: string[], g: IpGlobals): Promise<number> {
       const ifaces = selectIfaces(ns, name, up);
       return {
         json: () => addrsJson(s.state, ns, ifaces, s.xdpInfo, g.family, name !== undefined),
-        lines: () => (g.brief ? formatAddrsBrief(s.state, ns, ifaces) : formatAddrs(s.state, ns, ifaces, s.xdpInfo, g.family, name !== undefined)),
+        lines: () =>
+          g.brief
+            ? formatAddrsBrief(s.state, ns, ifaces)
+            : g.details
+              ? ifaces.flatMap((i) => withDetails(formatAddrs(s.state, ns, [i], s.xdpInfo, g.family, name !== undefined), i, false))
+              : formatAddrs(s.state, ns, ifaces, s.xdpInfo, g.family, name !== undefined),
+        oneline: onelineAddrs,
       };
     });
   }
