@@ -17,6 +17,7 @@ import { register as unload } from './unload';
 import { register as status } from './status';
 import { register as features } from './features';
 import { register as prog } from './prog';
+import { register as bpftoolNet } from './bpftool-net';
 import { register as map } from './map';
 import { register as packetCmd } from './packet';
 import { register as test } from './test';
@@ -25,4 +26,4 @@ import { register as playground } from './playground';
 /** A command module registers itself on the program; `setExit` records the exit code. */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [build, disasm, ip, ping, inject, capture, reset, gen, verify, explain, run, netWiring, load, unload, status, features, prog, map, packetCmd, test, playground];
+export const commands: RegisterCommand[] = [build, disasm, ip, ping, inject, capture, reset, gen, verify, explain, run, netWiring, load, unload, status, features, prog, bpftoolNet, map, packetCmd, test, playground];

@@ -3,23 +3,25 @@
  * bpftool's `prog` object on the emulated kernel, plain text or `-j`/`--json`.
  */
 import type { Command } from 'commander';
-import { BPFTOOL_DATA_SIZE_OUT, bpftoolError, parseSelector, progPin, progShow, progTracelog, type ToolOutcome } from '../../kernel/index';
-import { err, runCommand } from '../output';
+import { BPFTOOL_DATA_SIZE_OUT, bpftoolError, jsonwPretty, parseSelector, progPin, progShow, progTracelog, type ToolOutcome } from '../../kernel/index';
+import { err, out, runCommand } from '../output';
 import { progRunOutput, type ProgRunOutputs } from './run-live';
 import { BPFTOOL_PROG_USAGE } from './tool-help';
 import { readFileOrUndefined } from './tool-output';
 import { emit, guarded } from './tool-output';
 import { withSystem } from './net-wiring';
 
-/** Splits bpftool's global flags (-j/--json, -p/--pretty) from the words. */
-export function bpftoolArgs(args: readonly string[]): { words: string[]; json: boolean } {
+/** Splits bpftool's global flags (-j/--json, -p/--pretty: JSON in its pretty writer) from the words. */
+export function bpftoolArgs(args: readonly string[]): { words: string[]; json: boolean; pretty: boolean } {
   const words: string[] = [];
   let json = false;
+  let pretty = false;
   for (const a of args) {
-    if (a === '-j' || a === '--json' || a === '-p' || a === '--pretty') json = true;
+    if (a === '-j' || a === '--json') json = true;
+    else if (a === '-p' || a === '--pretty') json = pretty = true;
     else words.push(a);
   }
-  return { words, json };
+  return { words, json, pretty };
 }
 
 /** Registers `xdpts prog`. */
@@ -31,7 +33,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .allowUnknownOption(true)
     .helpOption(false)
     .action(async (args: string[]) => {
-      const { words, json } = bpftoolArgs(args);
+      const { words, json, pretty } = bpftoolArgs(args);
       await runCommand(json, setExit, () =>
         guarded(() => {
           const [cmd = 'show', ...rest] = words;
@@ -44,7 +46,15 @@ export function register(program: Command, setExit: (code: number) => void): voi
           return withSystem(
             (s) => {
               const x = s.sys.xdp;
-              if (cmd === 'show' || cmd === 'list') return emit(progShow(x, rest, json), false);
+              if (cmd === 'show' || cmd === 'list') {
+                const o = progShow(x, rest, json);
+                // -p: the same JSON through bpftool's pretty writer.
+                if (pretty && o.exit === 0) {
+                  out(`${jsonwPretty(JSON.parse(o.stdout.join('\n')) as unknown).join('\n')}\n`);
+                  return 0;
+                }
+                return emit(o, false);
+              }
               if (cmd === 'pin') return emit(progPin(x, rest, json), false);
               if (cmd === 'tracelog') return emit(progTracelog(x, json), false);
               if (cmd === 'run') {

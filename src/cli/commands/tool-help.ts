@@ -118,3 +118,20 @@ Options:
 IPv4 options:
   -4                 use IPv4
 `;
+
+/** `bpftool net help` (bpftool 7.1.0); xdpts implements show|list. */
+export const BPFTOOL_NET_USAGE = `Usage: bpftool net { show | list } [dev <devname>]
+       bpftool net attach ATTACH_TYPE PROG dev <devname> [ overwrite ]
+       bpftool net detach ATTACH_TYPE dev <devname>
+       bpftool net help
+
+       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }
+       ATTACH_TYPE := { xdp | xdpgeneric | xdpdrv | xdpoffload }
+       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-l|--legacy} }
+
+Note: Only xdp and tc attachments are supported now.
+      For progs attached to cgroups, use "bpftool cgroup"
+      to dump program attachments. For program types
+      sk_{filter,skb,msg,reuseport} and lwt/seg6, please
+      consult iproute2.
+`;

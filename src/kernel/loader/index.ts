@@ -11,3 +11,5 @@ export { mapMemlock, progMemlock } from './memlock';
 export { success, failure, usageFailure, xdptsExit, errnoExit, CODE_USAGE, type ToolOutcome } from './outcome';
 export { ipLinkSetXdp, IP_XDP_KEYWORDS, type IpXdpRequest } from './ip-xdp';
 export { LEGACY_MAPS_HINT, BPFTOOL_LEGACY_MAPS, hasLegacyMaps } from './legacy-maps';
+export { jsonwPretty } from './json-writer';
+export { netShow } from './bpftool-net';
