@@ -42,15 +42,21 @@ export function linkFlags(state: NetState, ns: NetnsState, iface: IfaceState): s
 
 /**
  * IF_OPER_* as the kernel computes it (net/core/link_watch.c default_operstate): an up device
- * without carrier is LOWERLAYERDOWN when its iflink (a veth's peer ifindex) differs from its own
- * ifindex, DOWN otherwise — so a veth whose peer happens to have the same ifindex in another
- * namespace says DOWN.
+ * without carrier takes its iflink (a veth's peer ifindex) and looks that index up in ITS OWN
+ * namespace; it is LOWERLAYERDOWN only when a device is found there, is not itself, and has no
+ * carrier. So a veth whose peer (down) is in the same namespace says LOWERLAYERDOWN, while one
+ * whose peer is in another namespace usually says DOWN (index 2 at home is eth0, or itself).
  */
-function operstate(state: NetState, iface: IfaceState): string {
+function operstate(state: NetState, ns: NetnsState, iface: IfaceState): string {
   if (iface.kind === 'loopback') return iface.up ? 'UNKNOWN' : 'DOWN';
   if (!iface.up) return 'DOWN';
   if (hasCarrier(state, iface)) return 'UP';
-  return iface.peer && iface.peer.ifindex !== iface.ifindex ? 'LOWERLAYERDOWN' : 'DOWN';
+  const iflink = iface.peer?.ifindex;
+  if (iflink === undefined || iflink === iface.ifindex) return 'DOWN';
+  const lower = ns.ifaces.find((i) => i.ifindex === iflink);
+  // lo and the emulated NIC never drop their carrier.
+  if (!lower || lower.kind !== 'veth' || hasCarrier(state, lower)) return 'DOWN';
+  return 'LOWERLAYERDOWN';
 }
 
 function qdiscOf(iface: IfaceState): string {
@@ -77,7 +83,7 @@ function linkNetns(state: NetState, ns: NetnsState, iface: IfaceState): string {
 function header(state: NetState, ns: NetnsState, iface: IfaceState, xdp: XdpAttachInfo | undefined, addrView: boolean): string {
   const x = xdp ? (addrView ? ` ${XDP_WORD[xdp.mode]}/id:${xdp.id}` : ` ${XDP_WORD[xdp.mode]}`) : '';
   const mode = addrView ? '' : ' mode DEFAULT';
-  return `${iface.ifindex}: ${atName(state, ns, iface)}: <${linkFlags(state, ns, iface).join(',')}> mtu ${iface.mtu}${x} qdisc ${qdiscOf(iface)} state ${operstate(state, iface)}${mode} group default qlen 1000`;
+  return `${iface.ifindex}: ${atName(state, ns, iface)}: <${linkFlags(state, ns, iface).join(',')}> mtu ${iface.mtu}${x} qdisc ${qdiscOf(iface)} state ${operstate(state, ns, iface)}${mode} group default qlen 1000`;
 }
 
 function linkLine(state: NetState, ns: NetnsState, iface: IfaceState): string {
@@ -131,7 +137,7 @@ function linkJson(state: NetState, ns: NetnsState, i: IfaceState, xdpInfo?: XdpI
     o['xdp'] = { mode: xdp.mode === 'skb' ? 2 : xdp.mode === 'native' ? 1 : 3, prog: { id: xdp.id, name: xdp.name.slice(0, 15), tag: xdp.tag, jited: 1 } };
   }
   o['qdisc'] = qdiscOf(i);
-  o['operstate'] = operstate(state, i);
+  o['operstate'] = operstate(state, ns, i);
   if (!addr) o['linkmode'] = 'DEFAULT';
   o['group'] = 'default';
   o['txqlen'] = 1000;
@@ -177,7 +183,7 @@ function addrRows(state: NetState, iface: IfaceState): AddrRow[] {
  * family AF_INET6, whose replies carry no qdisc, group nor peer (`2: veth0: <…> mtu 1500 state UP qlen 1000`).
  */
 function header6(state: NetState, ns: NetnsState, iface: IfaceState): string {
-  return `${iface.ifindex}: ${iface.name}: <${linkFlags(state, ns, iface).join(',')}> mtu ${iface.mtu} state ${operstate(state, iface)} qlen 1000`;
+  return `${iface.ifindex}: ${iface.name}: <${linkFlags(state, ns, iface).join(',')}> mtu ${iface.mtu} state ${operstate(state, ns, iface)} qlen 1000`;
 }
 
 /**
@@ -301,7 +307,7 @@ export function formatNetnsList(state: NetState, from: string): string[] {
 }
 
 function brief(state: NetState, ns: NetnsState, iface: IfaceState): string {
-  return `${atName(state, ns, iface).padEnd(16)} ${operstate(state, iface).padEnd(14)} `;
+  return `${atName(state, ns, iface).padEnd(16)} ${operstate(state, ns, iface).padEnd(14)} `;
 }
 
 /** `ip -br link` lines: name (16 wide), state (14 wide), MAC, flags, a trailing space. */

@@ -33,6 +33,11 @@ const SETUP = [
   `-n ${A} route add default via 10.9.0.2`,
   `-n ${A} link add nt_p1 type veth peer name nt_p2`,
   `-n ${A} link set nt_p1 up`,
+  // Cross-namespace peers that stay down: the kernel looks the peer's ifindex up at home.
+  `-n ${A} link add nt_y1 type veth peer name nt_y2 netns ${B}`,
+  `-n ${A} link set nt_y1 up`,
+  `-n ${B} link add nt_w1 type veth peer name nt_w2 netns ${A}`,
+  `-n ${B} link set nt_w1 up`,
 ];
 
 /** Words after `ip`. */
@@ -49,6 +54,8 @@ const CASES = [
   `-n ${A} -o -d link show nt_x1`,
   `-n ${A} link show nt_p1`,
   `-n ${A} link show nt_p2`,
+  `-n ${A} link show nt_y1`,
+  `-n ${B} link show nt_w1`,
   `-n ${A} -br link show`,
   `-n ${B} link show nt_x2`,
   `-n ${A} route get 10.9.0.2`,
