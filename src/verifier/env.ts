@@ -53,6 +53,8 @@ export interface Env {
   verifyingGlobal?: boolean;
   /** Level 1 and up: a line for the log, printed where the kernel prints it. */
   log?: (line: string) => void;
+  /** Per load/store instruction, the pointer type it first accessed (`insn_aux_data[].ptr_type`). */
+  auxPtrType?: Map<number, string>;
   /** Level 2: receives the `mark_precise:` lines (with the instruction or frame to print). */
   precisionLog?: (line: string, idx?: number, frame?: Frame) => void;
 }

@@ -99,7 +99,7 @@ const RULES: [RegExp, ExplainCategory][] = [
   // kfunc arguments and the kernel objects (struct nf_conn) they hand out.
   [/Possibly NULL pointer passed/, 'null-pointer'],
   [/kernel function .* expected pointer to|must be referenced or trusted|must point to scalar|max struct nesting depth|^R\d+ is not a scalar/m, 'helper-argument'],
-  [/nf_conn|ptr member|is ptr_\w+ invalid|access beyond (struct|the end of member)/, 'context-access'],
+  [/nf_conn|ptr member|is ptr_\w+ invalid|access beyond (struct|the end of member)|same insn cannot be used with different pointers/, 'context-access'],
   [/jump into the middle of ldimm64|call to invalid destination|invalid may_goto imm/, 'invalid-instruction'],
   [/invalid size of register (fill|spill)/, 'stack-bounds'],
   [/leaks addr/, 'pointer-arithmetic'],

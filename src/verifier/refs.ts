@@ -96,3 +96,31 @@ export function checkReferenceLeak(env: Env, idx: number, prefix: string): void 
   const held = env.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
   reject(held[0]!, idx, 'EINVAL', [...held.slice(1), `${prefix} would lead to reference leak`]);
 }
+
+/**
+ * Pointer types whose loads and stores the kernel rewrites per type (context-like accesses):
+ * one instruction may not serve two of them (`reg_type_mismatch_ok` is false for these).
+ */
+const CONVERTED: ReadonlySet<RegType> = new Set(['PTR_TO_CTX', 'PTR_TO_SOCKET', 'PTR_TO_SOCK_COMMON', 'PTR_TO_TCP_SOCK', 'PTR_TO_BTF_ID']);
+
+/**
+ * `save_aux_ptr_type`: the first pointer type a load or store instruction is verified with is
+ * remembered; another type on a later path is refused when either of them is context-like,
+ * since the instruction is rewritten once for one of them.
+ */
+export function saveAuxPtrType(env: Env, idx: number, r: Reg): void {
+  const type = `${r.type}${r.rdonly ? '|rdonly' : ''}${r.ringbuf ? '|ringbuf' : ''}`;
+  env.auxPtrType ??= new Map();
+  const prev = env.auxPtrType.get(idx);
+  if (prev === undefined) {
+    env.auxPtrType.set(idx, type);
+    return;
+  }
+  if (prev === type) return;
+  const base = (t: string): RegType => t.split('|')[0] as RegType;
+  if (CONVERTED.has(base(type)) || CONVERTED.has(base(prev))) {
+    // Trusted and untrusted BTF pointers merge (xdpts has only trusted ones).
+    if (base(type) === 'PTR_TO_BTF_ID' && base(prev) === 'PTR_TO_BTF_ID') return;
+    reject('same insn cannot be used with different pointers', idx, 'EINVAL');
+  }
+}

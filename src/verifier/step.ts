@@ -10,7 +10,7 @@ import { checkGlobalCall } from './global-func';
 import { condJump } from './check-jmp';
 import { checkMemAccess } from './check-mem';
 import { checkKfuncCall } from './check-kfunc';
-import { checkReferenceLeak } from './refs';
+import { checkReferenceLeak, saveAuxPtrType } from './refs';
 import { type Env, reject } from './env';
 import { regTypeStr } from './print';
 import { constScalar, isPointer, notInit, pointer, unknownScalar, type Reg } from './reg-state';
@@ -92,25 +92,29 @@ export function step(
       reject('BPF_LD_[ABS|IND] instructions not allowed for this program type', idx, 'EINVAL');
       break;
     case 'ldx': {
-      readReg(env, idx, ins.src);
+      const sr = readReg(env, idx, ins.src);
       // check_reg_arg(dst, DST_OP_NO_MARK) comes before the access is checked.
       if (ins.dst === 10) reject('frame pointer is read only', idx);
       const v = checkMemAccess(env, idx, ins.src, ins.off, k.size, false, undefined, 0, k.signed)!;
+      saveAuxPtrType(env, idx, sr);
       writeReg(env, idx, ins.dst, v);
       return next(idx + 1);
     }
     case 'stx': {
       const v = readReg(env, idx, ins.src);
-      readReg(env, idx, ins.dst);
+      const dr = readReg(env, idx, ins.dst);
       if (ins.imm !== 0) reject('BPF_STX uses reserved fields', idx, 'EINVAL');
       checkMemAccess(env, idx, ins.dst, ins.off, k.size, true, v, 0);
+      saveAuxPtrType(env, idx, dr);
       return next(idx + 1);
     }
-    case 'st':
-      readReg(env, idx, ins.dst);
+    case 'st': {
+      const dr = readReg(env, idx, ins.dst);
       if (ins.src !== 0) reject('BPF_ST uses reserved fields', idx, 'EINVAL');
       checkMemAccess(env, idx, ins.dst, ins.off, k.size, true, undefined, ins.imm);
+      saveAuxPtrType(env, idx, dr);
       return next(idx + 1);
+    }
     case 'atomic': {
       const v = readReg(env, idx, ins.src);
       const d = readReg(env, idx, ins.dst);
