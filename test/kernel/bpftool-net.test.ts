@@ -10,6 +10,10 @@
  *
  * here with the emulated world's names, ifindexes and ids put in.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonwPretty, netShow, parseLoadArgs, XdpLoader, type LoadArgs } from '../../src/kernel/index';
 import { ROOT_NS } from '../../src/net/index';
@@ -66,4 +70,31 @@ describe("bpftool's pretty JSON writer (-p)", () => {
   it('puts array elements after `},` on the same line, and keeps empty containers closed', () => {
     expect(jsonwPretty({ a: [{ x: 1 }, { x: 2 }], b: {}, c: [1, 2] }).join('\n')).toBe('{\n    "a": [{\n            "x": 1\n        },{\n            "x": 2\n        }\n    ],\n    "b": {},\n    "c": [1,2\n    ]\n}');
   });
+});
+
+describe('xdpts net and -p through the CLI', () => {
+  it('net show, net -j, net -p and prog show -p over a tutorial load', () => {
+    const root = join(__dirname, '..', '..');
+    const dir = mkdtempSync(join(tmpdir(), 'xdpts-net-'));
+    const env = { ...process.env, XDPTS_STATE_DIR: dir, XDPTS_REALTIME: '0', NO_COLOR: '1' };
+    const x = (...a: string[]) => spawnSync(process.execPath, [join(root, 'bin/xdpts'), ...a], { env, encoding: 'utf8' });
+    try {
+      expect(x('build', join(root, 'programs/xdp_drop.asm'), '-o', join(dir, 'd.o')).status).toBe(0);
+      expect(x('ip', 'link', 'add', 'veth1', 'type', 'veth', 'peer', 'name', 'veth2').status).toBe(0);
+      expect(x('load', '-m', 'skb', 'veth1', join(dir, 'd.o')).status).toBe(0);
+      const text = x('net', 'show').stdout.split('\n');
+      expect(text[0]).toBe('xdp:');
+      expect(text[1]).toMatch(/^veth1\(\d+\) generic id \d+$/);
+      expect(text.slice(2)).toEqual(['', 'tc:', '', 'flow_dissector:', '', '']);
+      const j = JSON.parse(x('net', '-j').stdout) as unknown;
+      expect(x('net', '-p').stdout).toBe(`${jsonwPretty(j).join('\n')}\n`);
+      const progs = JSON.parse(x('prog', 'show', '-j').stdout) as { id: number }[];
+      const pretty = x('prog', 'show', '-p').stdout;
+      expect(pretty.startsWith('[{\n        "id": ')).toBe(true);
+      expect(JSON.parse(pretty)).toHaveLength(progs.length);
+      expect(x('net', 'show', 'dev', 'nope')).toMatchObject({ status: 2, stderr: 'Error: invalid devname nope\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
