@@ -34,7 +34,9 @@ export function checkRun(rec: Recorder, env: Envelope): StepCheck[] {
   rec.tracer.steps.forEach((s, k) => {
     // A map handle's high half is the kernel's MAP_PTR_TAG, which the VM does not know.
     const regs = rec.registers(k).map((r) => (r && r.value >> 32n === BigInt(MAP_PTR_TAG) ? { ...r, region: 'map' } : r));
-    for (const c of env.check(s.slot, { regs, packet: rec.packetBounds(k), fp: Recorder.fp }, afterPrune)) out.push({ ...c, step: k, insn: s.slot });
+    // The current frame's r10; a program that never names r10 has no stack pointers to place.
+    const fp = regs[10] && regs[10].region === 'stack' ? Number(regs[10].value & 0xffffffffn) : Recorder.fp(0);
+    for (const c of env.check(s.slot, { regs, packet: rec.packetBounds(k), fp }, afterPrune)) out.push({ ...c, step: k, insn: s.slot });
     if (pruned.has(s.slot)) afterPrune = true;
   });
   return out;

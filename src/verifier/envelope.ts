@@ -16,7 +16,7 @@ import type { MapSpec, ProgramSpec } from '../object';
 import type { Reg } from './reg-state';
 import { copyReg } from './reg-state';
 import { regString } from './print';
-import { curFrame } from './state';
+import { MAX_BPF_STACK, curFrame } from './state';
 import { U32_MAX, U64_MAX, type Tnum } from './tnum';
 import { verifyProgram, type VerifyOptions, type VerifyResult } from './verifier';
 
@@ -64,8 +64,12 @@ export interface ConcreteState {
   readonly regs: readonly (ConcreteReg | undefined)[];
   /** Packet region offsets of data_meta, data, data_end. */
   readonly packet: { readonly meta: number; readonly data: number; readonly end: number };
-  /** Region offset of call frame k's r10. */
-  readonly fp: (frameno: number) => number;
+  /**
+   * Region offset of the current frame's r10. Frames count from it: the verifier's frame k,
+   * seen from its frame `cur`, is `cur - k` frames up (a global function, verified on its own
+   * from frame 0, runs deeper).
+   */
+  readonly fp: number;
 }
 
 /** The result of checking one register. */
@@ -76,7 +80,7 @@ export interface RegCheck {
   readonly why: string;
 }
 
-type Slot = { values: Reg[]; keys: Set<string>; overflow: boolean; join: Reg | undefined; joinable: boolean; uninit: boolean };
+type Slot = { values: Reg[]; curs: number[]; keys: Set<string>; overflow: boolean; join: Reg | undefined; joinable: boolean; uninit: boolean };
 
 /** The envelope of one program, with the verifier's verdict. */
 export class Envelope {
@@ -135,7 +139,7 @@ export class Envelope {
       const cr = c.regs[r];
       if (!cr) continue;
       // Past the kept values with no join, nothing is known to check against.
-      if (s.overflow ? !s.join || contains(s.join, cr, c) : s.values.some((v) => contains(v, cr, c))) continue;
+      if (s.overflow ? !s.join || contains(s.join, cr, c, e.frameno) : s.values.some((v, i) => contains(v, cr, c, s.curs[i]!))) continue;
       const scalarOnly = s.values.every((v) => v.type === 'SCALAR_VALUE' || v.type === 'NOT_INIT');
       const dead = (e.live & (1 << r)) === 0;
       const shown = cr.text ?? BigInt.asUintN(64, cr.value).toString();
@@ -152,13 +156,13 @@ export class Envelope {
     if (pruned) e.pruned++;
     regs.forEach((r, k) => {
       let s = e.regs[k];
-      if (!s) e.regs[k] = s = { values: [], keys: new Set(), overflow: false, join: undefined, joinable: true, uninit: false };
+      if (!s) e.regs[k] = s = { values: [], curs: [], keys: new Set(), overflow: false, join: undefined, joinable: true, uninit: false };
       // Some state had it uninitialised: the program cannot read it there, any value may be in it.
       if (r.type === 'NOT_INIT') {
         s.uninit = true;
         return;
       }
-      const key = `${regString(r, this.maps, frameno)}/${r.map}/${r.frameno}`;
+      const key = `${regString(r, this.maps, frameno)}/${r.map}/${r.frameno}/${frameno}`;
       if (s.keys.has(key)) return;
       const copy = copyReg(r);
       if (s.joinable) {
@@ -171,6 +175,7 @@ export class Envelope {
       }
       s.keys.add(key);
       s.values.push(copy);
+      s.curs.push(frameno);
     });
   }
 }
@@ -220,8 +225,11 @@ function scalarHolds(r: Reg, x: bigint): boolean {
   return (u & ~r.varOff.mask & U64_MAX) === r.varOff.value;
 }
 
-/** True when the concrete register is one of the values the abstract `r` stands for. */
-function contains(r: Reg, c: ConcreteReg, m: ConcreteState): boolean {
+/**
+ * True when the concrete register is one of the values the abstract `r` stands for; `cur` is the
+ * verifier's current frame number in the state `r` comes from.
+ */
+function contains(r: Reg, c: ConcreteReg, m: ConcreteState, cur: number): boolean {
   if (r.type === 'NOT_INIT') return true;
   if (r.type === 'SCALAR_VALUE') return scalarHolds(r, c.value);
   if (r.maybeNull && c.value === 0n) return true;
@@ -239,7 +247,7 @@ function contains(r: Reg, c: ConcreteReg, m: ConcreteState): boolean {
     case 'PTR_TO_PACKET_END':
       return c.region === 'packet' && lo === m.packet.end;
     case 'PTR_TO_STACK':
-      return c.region === 'stack' && varPart(m.fp(r.frameno));
+      return c.region === 'stack' && varPart(m.fp + (cur - r.frameno) * MAX_BPF_STACK);
     case 'PTR_TO_MAP_VALUE':
       return c.region.startsWith('map value') && varPart(0);
     case 'CONST_PTR_TO_MAP':

@@ -11,7 +11,7 @@ import { Envelope, type ConcreteState } from '../../src/verifier';
 const spec = loadObject(new Uint8Array(readFileSync('fixtures/verifier-corpus/precision.o')), 'precision.o');
 const prog = (name: string) => ({ ...spec.programs.find((p) => p.name === name)!, type: 6 });
 const scalar = (v: bigint) => ({ value: v, region: '' });
-const machine = (regs: ConcreteState['regs']): ConcreteState => ({ regs, packet: { meta: 256, data: 256, end: 320 }, fp: (k) => (8 - k) * 512 });
+const machine = (regs: ConcreteState['regs']): ConcreteState => ({ regs, packet: { meta: 256, data: 256, end: 320 }, fp: 4096 });
 const CTX = { value: 1n << 32n, region: 'ctx' };
 const FP = { value: (3n << 32n) | 4096n, region: 'stack' };
 
