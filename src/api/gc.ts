@@ -25,11 +25,16 @@ export function collect(t: Txn, dir: string, progIds: readonly number[], mapIds:
     mgr.state.extProgs = mgr.state.extProgs.filter((x) => x !== id);
     delete mgr.state.progBtf[String(id)];
   }
-  const inUse = k.mapsInUse();
   const pinned = mgr.bpffs.pinnedIds('map');
-  for (const id of candidates) {
-    if (!k.map(id) || inUse.has(id) || pinned.has(id) || isHeld(dir, 'map', id)) continue;
-    k.deleteMap(id);
+  // A freed map-in-map lets go of its inner maps: repeat until nothing more is freed.
+  for (let freed = true; freed; ) {
+    freed = false;
+    const inUse = k.mapsInUse();
+    for (const id of candidates) {
+      if (!k.map(id) || inUse.has(id) || pinned.has(id) || isHeld(dir, 'map', id)) continue;
+      k.deleteMap(id);
+      freed = true;
+    }
   }
   mgr.forgetFreedMaps();
 }

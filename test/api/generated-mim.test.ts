@@ -6,7 +6,7 @@
  * plane does, then runs the balancer: the packet goes back out (XDP_TX) to the backend, the
  * lookup reads the inner map's id back, and a map of another shape is refused with EINVAL.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,5 +60,14 @@ describe('generated map-in-map bindings on the real runtime', () => {
     // XDP_TX, the destination rewritten to the backend 10.0.1.11, the id read back, one TX
     // counted, the backend's weight bumped; a map of another shape: EINVAL.
     expect(JSON.parse(r.stdout)).toEqual([3, [10, 0, 1, 11], true, '1', 1, 'EINVAL']);
+  });
+
+  it('a process that exits without closing frees the outer map and then its inner maps', async () => {
+    writeFileSync(join(dir, 'leaky.ts'), `import { loadKatranObjects } from './katran';\nconst o = loadKatranObjects();\no.maps.vipMap.update({ addr: 1, port: 2, proto: 17, pad: 0 }, o.maps.backendsWeb.id);\nconsole.log('loaded');\n`);
+    const r = await runBundledApp(join(dir, 'leaky.ts'), join(dir, 'leaky.mjs'), 'esm', state.dir);
+    expect([r.stderr, r.stdout]).toEqual(['', 'loaded\n']);
+    const snap = JSON.parse(readFileSync(join(state.dir, 'state.json'), 'utf8')) as { kernel: { core: { maps: unknown[]; programs: unknown[] } } };
+    expect(snap.kernel.core.programs).toEqual([]);
+    expect(snap.kernel.core.maps).toEqual([]);
   });
 });
