@@ -36,6 +36,15 @@ function mapFuncCompatible(mapType: number, fn: string): boolean {
     [T.STACK]: ['map_peek_elem', 'map_pop_elem', 'map_push_elem'],
     [T.ARRAY_OF_MAPS]: ['map_lookup_elem'],
     [T.HASH_OF_MAPS]: ['map_lookup_elem'],
+    [T.USER_RINGBUF]: ['user_ringbuf_drain'],
+    [T.STACK_TRACE]: ['get_stackid'],
+    [T.CGROUP_ARRAY]: ['skb_under_cgroup', 'current_task_under_cgroup'],
+    [T.CGROUP_STORAGE]: ['get_local_storage'],
+    [T.PERCPU_CGROUP_STORAGE]: ['get_local_storage'],
+    [T.SK_STORAGE]: ['sk_storage_get', 'sk_storage_delete', 'kptr_xchg'],
+    [T.INODE_STORAGE]: ['inode_storage_get', 'inode_storage_delete', 'kptr_xchg'],
+    [T.TASK_STORAGE]: ['task_storage_get', 'task_storage_delete', 'kptr_xchg'],
+    [T.CGRP_STORAGE]: ['cgrp_storage_get', 'cgrp_storage_delete', 'kptr_xchg'],
   };
   const allowed = mapSide[mapType];
   if (allowed && !allowed.includes(fn)) return false;
@@ -193,7 +202,7 @@ export function checkHelperCall(env: Env, idx: number, i: Instruction): Callback
         if (name === 'tail_call' && env.maps[mapIdx]!.type !== T.PROG_ARRAY) reject('expected prog array map for tail call', idx);
         {
           const m = env.maps[mapIdx]!;
-          if (!mapFuncCompatible(m.type, name!)) reject(`cannot pass map_type ${m.type} into func bpf_${name}#${id}`, idx);
+          if (!mapFuncCompatible(m.type, name!)) reject(`cannot pass map_type ${m.type} into func bpf_${name}#${id}`, idx, 'EINVAL');
         }
         break;
       case 'ARG_PTR_TO_CTX':
