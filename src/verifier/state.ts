@@ -32,6 +32,8 @@ export interface Frame {
   subprog: number;
   /** True when the frame runs a helper's callback (bpf_loop, bpf_for_each_map_elem). */
   inCallback: boolean;
+  /** bpf_loop iterations of a callback already explored from this frame (`callback_depth`). */
+  callbackDepth: number;
 }
 
 /** A whole verifier state along one path. */
@@ -59,7 +61,7 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
   const regs: Reg[] = [];
   for (let i = 0; i < 11; i++) regs.push(notInit());
   regs[10] = pointer('PTR_TO_STACK', { frameno });
-  return { regs, stack: [], spills: [], depth: 0, callsite, frameno, subprog, inCallback: false };
+  return { regs, stack: [], spills: [], depth: 0, callsite, frameno, subprog, inCallback: false, callbackDepth: 0 };
 }
 
 /** The initial state of an XDP program: R1 = ctx, R10 = fp0. */
@@ -80,6 +82,7 @@ export function copyFrame(f: Frame): Frame {
     frameno: f.frameno,
     subprog: f.subprog,
     inCallback: f.inCallback,
+    callbackDepth: f.callbackDepth,
   };
 }
 

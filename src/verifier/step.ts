@@ -50,7 +50,7 @@ export /** True for a call of a helper that runs a callback (bpf_loop, bpf_for_e
 function isCallbackCall(ins: Instruction): boolean {
   return ins.opcode === 0x85 && ins.src === 0 && (ins.imm === LOOP_ID || ins.imm === FOR_EACH_ID);
 }
-const LOOP_ID = helperId('loop');
+export const LOOP_ID = helperId('loop');
 const FOR_EACH_ID = helperId('for_each_map_elem');
 const TAIL_CALL_ID = helperId('tail_call');
 
@@ -168,22 +168,32 @@ export function step(
       }
       if (ins.src !== 0 || ins.dst !== 0 || ins.off !== 0) reject('BPF_CALL uses reserved fields', idx, 'EINVAL');
       {
+        const nrLoops = curFrame(env.cur).regs[1]!.umax;
         const cb = checkHelperCall(env, idx, ins);
         if (!cb) return next(idx + 1);
+        const cf = curFrame(env.cur);
+        const done = cb.kind === 'loop' && BigInt(cf.callbackDepth) >= nrLoops;
         // push_callback_call: the callback frame is pushed (explored later) and the walk goes
         // on after the helper with r0 its integer result. The callback's exit comes back to
-        // this call instruction.
+        // this call instruction. bpf_loop's callback is explored at most R1 times in a row
+        // ("bpf_loop iteration limit reached"): then the walk just goes on.
         const caller = env.cur;
-        env.cur = copyState(caller);
-        enterCallback(env, idx, cb);
-        const p: Pending = { state: env.cur, idx: cb.target, from: idx, cp: undefined, logPos: 0 };
+        if (done) cf.callbackDepth = 0;
+        else {
+          env.cur = copyState(caller);
+          curFrame(env.cur).callbackDepth++;
+          cf.callbackDepth = 0;
+          enterCallback(env, idx, cb);
+        }
+        const p: Pending | undefined = done ? undefined : { state: env.cur, idx: cb.target, from: idx, cp: undefined, logPos: 0 };
         env.cur = caller;
-        const cf = curFrame(caller);
         for (let r = 1; r <= 5; r++) cf.regs[r] = notInit();
         cf.regs[0] = unknownScalar();
         env.scratched.regs.add(0);
-        stack.push(p);
-        pushed.push(p);
+        if (p) {
+          stack.push(p);
+          pushed.push(p);
+        }
         return next(idx + 1);
       }
     case 'callx':

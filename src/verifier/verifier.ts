@@ -19,7 +19,7 @@ import { computeLiveRegs, computeSccs, liveRegsLine } from './liveness';
 import { checkGlobalSubprogs, enterGlobalFunc, mainFuncLines, setUpFuncs } from './global-func';
 import { notInit } from './reg-state';
 import { type VState, curFrame, initialState } from './state';
-import { type Pending, checkMaxStackDepth, isCallbackCall, step, toSlots } from './step';
+import { LOOP_ID, type Pending, checkMaxStackDepth, isCallbackCall, step, toSlots } from './step';
 import { Explored, isStateVisited } from './visited';
 import { pushHist } from './precision';
 
@@ -311,7 +311,9 @@ function walk(
       if (pruneAt[idx]) {
         const cb = isCallbackCall(ins);
         const mayGoto = ins.opcode === 0xe5;
-        if (isStateVisited(env, ex, idx, { callsCallback: cb, force: cb || mayGoto, mayGoto, jmpPoint }, liveMasks(idx))) {
+        const cf = cb && ins.imm === LOOP_ID ? curFrame(env.cur) : undefined;
+        const loopDone = !!cf && cf.regs[1]!.type === 'SCALAR_VALUE' && BigInt(cf.callbackDepth) >= cf.regs[1]!.umax;
+        if (isStateVisited(env, ex, idx, { callsCallback: cb, force: cb || mayGoto, mayGoto, jmpPoint, loopDone }, liveMasks(idx))) {
           observe?.(idx, env.cur, true, liveRegs[idx]!);
           if (level >= 1) lines.push(printState && from >= 0 ? `\nfrom ${from} to ${idx}: safe` : `${idx}: safe`);
           joinState = false;

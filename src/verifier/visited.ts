@@ -165,6 +165,8 @@ export interface PointKind {
   force: boolean;
   mayGoto: boolean;
   jmpPoint: boolean;
+  /** A bpf_loop call whose callback will not be entered again (its iteration limit reached). */
+  loopDone?: boolean;
 }
 
 /**
@@ -226,7 +228,7 @@ export function isStateVisited(env: Env, ex: Explored, idx: number, kind: PointK
       if (sl.branches === 0) ex.live--;
     }
   }
-  if (!hit && kind.callsCallback) {
+  if (!hit && kind.callsCallback && !kind.loopDone) {
     // xdpts' stand-in for the kernel's callback convergence: widen the scalars that keep
     // changing between iterations, then compare again.
     const active = list.find((sl) => sl.branches > 0);

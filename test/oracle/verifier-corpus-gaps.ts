@@ -11,10 +11,14 @@ export const KNOWN_WRONG_ACCEPTS: Record<string, string> = {
 
 /** Programs the kernel accepts and xdpts refuses (target: at most 0.5%). */
 export const KNOWN_WRONG_REJECTS: Record<string, string> = {
+  'loops/bl_iter_limit_two':
+    'R18 bpf_loop callbacks: xdpts widens what a callback changed between iterations (its stand-in for convergence) where the kernel explores up to R1 iterations while the changed scalar is precise - kernel: OK ; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
 };
 
 /** Both refuse, with a different last error line (target: at least 95% equal). */
 export const KNOWN_MESSAGE_GAPS: Record<string, string> = {
+  'loops/bl_iter_limit_three_oob':
+    'R18 bpf_loop callbacks: xdpts widens what a callback changed between iterations - kernel: EACCES R0 min value is outside of the allowed memory range; xdpts: EACCES math between map_value pointer and register with unbounded min value is not allowed',
   'map_value/mv_lookup_ringbuf':
     'kernel: EACCES invalid zero-sized read; xdpts: EACCES cannot pass map_type 27 into func bpf_map_lookup_elem#1',
   'raw/raw_call_kfunc_bad_id':
