@@ -4,70 +4,40 @@
  */
 import type { Command } from 'commander';
 import { BPFTOOL_DATA_SIZE_OUT, bpftoolError, jsonwPretty, parseSelector, progPin, progShow, progTracelog, type ToolOutcome } from '../../kernel/index';
-import { err, out, runCommand } from '../output';
+import { out } from '../output';
+import { registerBpftoolObject } from './bpftool-object';
 import { progRunOutput, type ProgRunOutputs } from './run-live';
 import { BPFTOOL_PROG_USAGE } from './tool-help';
-import { readFileOrUndefined } from './tool-output';
-import { emit, guarded } from './tool-output';
-import { withSystem } from './net-wiring';
-
-/** Splits bpftool's global flags (-j/--json, -p/--pretty: JSON in its pretty writer) from the words. */
-export function bpftoolArgs(args: readonly string[]): { words: string[]; json: boolean; pretty: boolean } {
-  const words: string[] = [];
-  let json = false;
-  let pretty = false;
-  for (const a of args) {
-    if (a === '-j' || a === '--json') json = true;
-    else if (a === '-p' || a === '--pretty') json = pretty = true;
-    else words.push(a);
-  }
-  return { words, json, pretty };
-}
+import { emit, readFileOrUndefined } from './tool-output';
 
 /** Registers `xdpts prog`. */
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('prog')
-    .description('inspect loaded programs (bpftool prog show|pin|tracelog)')
-    .argument('[args...]', '{show|list} [PROG] | pin PROG FILE | tracelog | run PROG data_in FILE [data_out FILE|-] [data_size_out L] [ctx_in FILE] [ctx_out FILE|-] [ctx_size_out M] [repeat N]   (PROG: id N | name X | tag T | pinned P)')
-    .allowUnknownOption(true)
-    .helpOption(false)
-    .action(async (args: string[]) => {
-      const { words, json, pretty } = bpftoolArgs(args);
-      await runCommand(json, setExit, () =>
-        guarded(() => {
-          const [cmd = 'show', ...rest] = words;
-          // `bpftool prog help` (also -h, --help): the usage on stderr, status 0.
-          if (cmd === 'help' || cmd === '-h' || cmd === '--help') {
-            err(BPFTOOL_PROG_USAGE);
-            return Promise.resolve(0);
-          }
-          const readonly = cmd === 'show' || cmd === 'list';
-          return withSystem(
-            (s) => {
-              const x = s.sys.xdp;
-              if (cmd === 'show' || cmd === 'list') {
-                const o = progShow(x, rest, json);
-                // -p: the same JSON through bpftool's pretty writer.
-                if (pretty && o.exit === 0) {
-                  out(`${jsonwPretty(JSON.parse(o.stdout.join('\n')) as unknown).join('\n')}\n`);
-                  return 0;
-                }
-                return emit(o, false);
-              }
-              if (cmd === 'pin') return emit(progPin(x, rest, json), false);
-              if (cmd === 'tracelog') return emit(progTracelog(x, json), false);
-              if (cmd === 'run') {
-                const p = parseProgRun(rest, json);
-                return 'exit' in p ? emit(p, json) : progRunOutput(s, p.sel, p.input, p.outputs, json);
-              }
-              return emit(bpftoolError(`unknown command '${cmd}' (prog show|list|pin|tracelog|run)`, json), false);
-            },
-            { readonly },
-          );
-        }),
-      );
-    });
+  registerBpftoolObject(program, setExit, {
+    name: 'prog',
+    description: 'inspect loaded programs (bpftool prog show|pin|tracelog)',
+    args: '{show|list} [PROG] | pin PROG FILE | tracelog | run PROG data_in FILE [data_out FILE|-] [data_size_out L] [ctx_in FILE] [ctx_out FILE|-] [ctx_size_out M] [repeat N]   (PROG: id N | name X | tag T | pinned P)',
+    usage: BPFTOOL_PROG_USAGE,
+    readonly: ['show', 'list'],
+    run: (s, cmd, rest, { json, pretty }) => {
+      const x = s.sys.xdp;
+      if (cmd === 'show' || cmd === 'list') {
+        const o = progShow(x, rest, json);
+        // -p: the same JSON through bpftool's pretty writer.
+        if (pretty && o.exit === 0) {
+          out(`${jsonwPretty(JSON.parse(o.stdout.join('\n')) as unknown).join('\n')}\n`);
+          return 0;
+        }
+        return emit(o, false);
+      }
+      if (cmd === 'pin') return emit(progPin(x, rest, json), false);
+      if (cmd === 'tracelog') return emit(progTracelog(x, json), false);
+      if (cmd === 'run') {
+        const p = parseProgRun(rest, json);
+        return 'exit' in p ? emit(p, json) : progRunOutput(s, p.sel, p.input, p.outputs, json);
+      }
+      return emit(bpftoolError(`unknown command '${cmd}' (prog show|list|pin|tracelog|run)`, json), false);
+    },
+  });
 }
 
 /**
