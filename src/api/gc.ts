@@ -26,15 +26,6 @@ export function collect(t: Txn, dir: string, progIds: readonly number[], mapIds:
     delete mgr.state.progBtf[String(id)];
   }
   const pinned = mgr.bpffs.pinnedIds('map');
-  // A freed map-in-map lets go of its inner maps: repeat until nothing more is freed.
-  for (let freed = true; freed; ) {
-    freed = false;
-    const inUse = k.mapsInUse();
-    for (const id of candidates) {
-      if (!k.map(id) || inUse.has(id) || pinned.has(id) || isHeld(dir, 'map', id)) continue;
-      k.deleteMap(id);
-      freed = true;
-    }
-  }
+  k.freeUnusedMaps(candidates, (id) => pinned.has(id) || isHeld(dir, 'map', id));
   mgr.forgetFreedMaps();
 }

@@ -393,15 +393,22 @@ export class Kernel {
     const p = this.progs.get(id);
     if (!p) throw new XdptsError(`no program with id ${id}`, 'ENOENT');
     this.progs.delete(id);
-    if (!opts.freeMaps) return;
-    // Freeing an outer map drops its inner maps' references: repeat until nothing more goes.
-    const candidates = new Set(p.mapIds);
+    if (opts.freeMaps) this.freeUnusedMaps(p.mapIds, (m) => opts.keepMaps?.has(m) === true);
+  }
+
+  /**
+   * Frees each of `ids` that nothing uses any more (no live program, no map-in-map) and that
+   * `keep` does not hold (pins, handles). Freeing an outer map drops its inner maps' references,
+   * so they become candidates too and the walk repeats until nothing more goes.
+   */
+  freeUnusedMaps(ids: Iterable<number>, keep: (id: number) => boolean = () => false): void {
+    const candidates = new Set(ids);
     for (let freed = true; freed; ) {
       freed = false;
       const used = this.mapsInUse();
       for (const m of candidates) {
         const live = this.maps.get(m);
-        if (!live || used.has(m) || opts.keepMaps?.has(m)) continue;
+        if (!live || used.has(m) || keep(m)) continue;
         for (const inner of asMapOfMaps(live)?.innerIds() ?? []) candidates.add(inner);
         this.deleteMap(m);
         freed = true;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Kernel, programTag } from '../../src/kernel';
-import { loadObject } from '../../src/object';
+import { loadObject, type MapSpec } from '../../src/object';
 import { VerifierError } from '../../src/util/errors';
 import type { Instruction } from '../../src/isa';
 
@@ -127,5 +127,36 @@ describe.each(['interp', 'jit', 'wasm'] as const)('Kernel (%s)', (engine) => {
   it('refuses a corrupt snapshot with an XdptsError', () => {
     expect(() => Kernel.fromSnapshot({ version: 99 } as never)).toThrow(/corrupt kernel snapshot/);
     expect(() => Kernel.fromSnapshot(null as never)).toThrow(/corrupt/);
+  });
+});
+
+describe('freeing maps nothing uses', () => {
+  const spec = (name: string, extra: Partial<MapSpec> = {}): MapSpec => ({
+    name, type: 2, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0, pinning: 0, keyTypeId: 0, valueTypeId: 0, section: '.maps', ...extra,
+  });
+  // An ARRAY_OF_MAPS whose slot 0 holds `inner`, as libbpf's init_map_in_map_slots leaves it.
+  const outerHolding = (k: Kernel) => {
+    const inner = k.createMapFromSpec(spec('inner'));
+    const outer = k.createMapFromSpec(spec('outer', { type: 12, innerMap: spec('tmpl') }));
+    k.initMapInMapSlots([spec('outer', { type: 12, initialSlots: [{ index: 0, target: 'inner' }] })], new Map([['outer', outer], ['inner', inner]]));
+    return { inner: inner.id, outer: outer.id };
+  };
+
+  it('frees an inner map once its outer map is gone, even when listed first', () => {
+    const k = new Kernel({});
+    const { inner, outer } = outerHolding(k);
+    // The inner map is in use while the outer map holds it: only a second pass frees it.
+    k.freeUnusedMaps([inner, outer]);
+    expect([k.map(inner), k.map(outer)]).toEqual([undefined, undefined]);
+  });
+
+  it('keeps what the caller holds, and the inner maps a kept outer map holds', () => {
+    const k = new Kernel({});
+    const a = outerHolding(k);
+    k.freeUnusedMaps([a.inner, a.outer], (id) => id === a.inner);
+    expect([k.map(a.inner)?.id, k.map(a.outer)]).toEqual([a.inner, undefined]);
+    const b = outerHolding(k);
+    k.freeUnusedMaps([b.inner, b.outer], (id) => id === b.outer);
+    expect([k.map(b.inner)?.id, k.map(b.outer)?.id]).toEqual([b.inner, b.outer]);
   });
 });
